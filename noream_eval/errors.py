@@ -1,0 +1,41 @@
+"""Exceptions raised by noream_eval.
+
+Every error a user can cause derives from :class:`NoreamEvalError`, so a notebook
+can catch them all at once. Messages say which file, row and column are at fault,
+what was expected and what to do; they never contain personal data.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "InputFileError",
+    "KeyMissingError",
+    "MissingColumnError",
+    "NoreamEvalError",
+    "ValidationError",
+]
+
+
+class NoreamEvalError(Exception):
+    """Base class of every error raised by noream_eval."""
+
+
+class ConfigError(NoreamEvalError):
+    """The evaluation configuration (TOML) is malformed or inconsistent."""
+
+
+class InputFileError(NoreamEvalError):
+    """A raw export cannot be found, opened or decoded."""
+
+
+class MissingColumnError(InputFileError):
+    """A raw export lacks a column its source profile requires."""
+
+
+class KeyMissingError(NoreamEvalError):
+    """No pseudonymisation key was supplied."""
+
+
+class ValidationError(NoreamEvalError):
+    """Canonical tables failed validation in a way that cannot be handled row by row."""
