@@ -301,7 +301,9 @@ def _dtype(field: Field) -> object:
     return object
 
 
-def conform(table: str, df: pd.DataFrame, *, levels: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+def conform(
+    table: str, df: pd.DataFrame, *, levels: Mapping[str, Sequence[str]] | None = None
+) -> pd.DataFrame:
     """Return ``df`` with the canonical columns, in order, with canonical dtypes.
 
     Parameters
