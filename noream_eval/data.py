@@ -127,6 +127,11 @@ class EvaluationData:
                 for fld in spec.fields:
                     if fld.kind == "list":
                         df[fld.name] = [[str(x) for x in v] for v in df[fld.name]]
+                    elif fld.kind == "category" and df.empty:
+                        # Parquet keeps no categories for an empty column.
+                        df[fld.name] = df[fld.name].astype(
+                            pd.CategoricalDtype(list(fld.categories))
+                        )
             kwargs[f.name] = df
         return cls(**kwargs)
 

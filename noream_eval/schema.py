@@ -330,21 +330,27 @@ def conform(
     missing = [c for c in spec.columns if c not in df.columns]
     if missing:
         raise KeyError(f"{table}: missing canonical columns {missing}")
-    out = {}
+    out: dict[str, object] = {}
     for f in spec.fields:
         col = df[f.name]
         if f.kind == "list":
             out[f.name] = [_as_list(v) for v in col]
             continue
-        dtype = _dtype(f)
-        if f.kind == "category" and levels and f.name in levels:
-            cats = list(dict.fromkeys([*levels[f.name], UNKNOWN]))
-            dtype = pd.CategoricalDtype(cats)
-        if f.kind == "category" and isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype(object)
+        if f.kind == "category":
+            cats = list(f.categories)
+            if levels and f.name in levels:
+                cats = list(dict.fromkeys([*levels[f.name], UNKNOWN]))
+            values = col.astype(object).to_numpy()
+            cat = pd.Categorical(values, categories=cats)
+            lost = pd.isna(cat) & ~pd.isna(values)
+            if lost.any():
+                bad = sorted({str(v) for v in values[lost]})[:5]
+                raise ValueError(f"{table}.{f.name}: values {bad} are not categories {cats}")
+            out[f.name] = cat
+            continue
         if f.kind == "date":
             col = pd.to_datetime(col).dt.normalize()
-        out[f.name] = col.astype(dtype).to_numpy() if f.kind != "category" else col.astype(dtype)
+        out[f.name] = col.astype(_dtype(f)).to_numpy()
     result = pd.DataFrame(out, index=pd.RangeIndex(len(df)))
     for f in spec.fields:
         if f.kind not in ("list", "category"):

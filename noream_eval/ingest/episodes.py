@@ -96,8 +96,10 @@ def s17_episodes(
             direction="backward",
         )
         first = starts.groupby("family_id")["episode"].min()
+        matched["episode"] = matched["episode"].astype("float64")
         missing = matched["episode"].isna()
-        matched.loc[missing, "episode"] = matched.loc[missing, "family_id"].map(first)
+        if missing.any():
+            matched.loc[missing, "episode"] = matched.loc[missing, "family_id"].map(first)
         netted = matched.groupby(matched["episode"].astype(int))["amount_gbp"].sum()
         ep["cost_gbp"] = ep["cost_gbp"].add(netted, fill_value=0.0)
     end = ep["last_date"].copy()

@@ -61,6 +61,8 @@ _ROW_KEY = {
     "deliverables": ("deliverable_id",),
 }
 _TOTAL_WORDS = {"total", "totals", "grandtotal", "sum"}
+# Dates that may lie after the data cut (planned events).
+_FUTURE_OK = {("deliverables", "date")}
 _KEPT, _REJECTED, _EXACT, _NEAR = 0, 1, 2, 3
 
 
@@ -119,6 +121,7 @@ class _Batch:
                     "value": shown,
                     "reason": reason,
                     "action": action,
+                    "_idx": sub.index.to_numpy(),
                 }
             )
         )
@@ -308,19 +311,30 @@ def _classify_blank_total(batch: _Batch) -> None:
     f["_status"] = np.int8(_KEPT)
     all_blank = blank.all(axis=1)
     batch.reject_rows(all_blank, column="", reason="blank row")
-    first = f[data_cols].where(~blank).bfill(axis=1).iloc[:, 0]
-    is_total = ~all_blank & nz.key(first.fillna("")).isin(_TOTAL_WORDS)
+    filled = ~blank.to_numpy()
+    first_col = filled.argmax(axis=1) if len(data_cols) else np.zeros(len(f), dtype=int)
+    cells = f[data_cols].to_numpy(dtype=object)
+    first = pd.Series(cells[np.arange(len(f)), first_col], index=f.index).astype(str)
+    is_total = ~all_blank & nz.key(first).isin(_TOTAL_WORDS)
     batch.reject_rows(is_total, column="", reason="summary row (Total), not a record")
 
 
 def _mark_exact_duplicates(batch: _Batch) -> None:
     f = batch.frame
     cols = _profile_columns(batch)
-    text = pd.DataFrame({c: f[c].map(_cell_text) for c in cols})
+    # Exact means every cell identical as written, spaces included.
+    text = pd.DataFrame({c: _as_text(f[c]) for c in cols})
     f["_sig"] = pd.util.hash_pandas_object(text, index=False).to_numpy()
     live = f["_status"] == _KEPT
     dup = live & f["_sig"].where(live).duplicated(keep="first") & live
     f.loc[dup, "_status"] = _EXACT
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    """Cells as written, as strings (CSV cells already are)."""
+    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+        return col.fillna("")
+    return col.map(lambda v: "" if v is None else str(v))
 
 
 def _cell_text(value: object) -> str:
@@ -362,7 +376,8 @@ def _normalise(batch: _Batch, cfg: EvaluationConfig, pseudo: Pseudonymiser) -> N
             f["respondent_id"] = pseudo.hash_values(vals, domain="staff")
             problems = pd.Series("", index=s.index)
         elif kind in ("date", "dob"):
-            res = nz.parse_dates(s, dayfirst=p.dayfirst, max_date=cut)
+            latest = None if (p.name, fld) in _FUTURE_OK else cut
+            res = nz.parse_dates(s, dayfirst=p.dayfirst, max_date=latest)
             vals, problems = res.values, res.problems
             f[fld] = vals
         elif kind == "category":
@@ -484,13 +499,17 @@ def _canonical_columns(batch: _Batch) -> list[str]:
     return [*cols, *batch.wide]
 
 
+def _is_list_column(batch: _Batch, col: str) -> bool:
+    return batch.profile.kind.fields.get(col) in ("list", "reflist")
+
+
 def _finish_keys(batch: _Batch) -> None:
     """Mark near duplicates, then reject conflicting repeats of a row key."""
     f = batch.frame
     cols = _canonical_columns(batch)
     live = f["_status"] == _KEPT
     canon = pd.DataFrame(
-        {c: f[c].map(lambda v: "|".join(v) if isinstance(v, list) else v).astype(str) for c in cols}
+        {c: f[c].map("|".join) if _is_list_column(batch, c) else f[c] for c in cols}
     )
     sig = pd.Series(pd.util.hash_pandas_object(canon, index=False).to_numpy(), index=f.index)
     near = live & sig.where(live).duplicated(keep="first") & live
@@ -513,7 +532,10 @@ def _finish_keys(batch: _Batch) -> None:
         )
         mask = pd.Series(False, index=f.index)
         mask[repeat[repeat].index] = True
-        first_col = batch.profile.raw_for.get(key[0], key[0])
+        raw_for = batch.profile.raw_for
+        first_col = raw_for.get(key[0]) or raw_for.get(
+            {"family_id": "family_ref", "respondent_id": "respondent_ref"}.get(key[0], ""), key[0]
+        )
         batch.reject_rows(mask, column=first_col, reason=reason.reindex(f.index).fillna(""))
 
 
@@ -711,34 +733,42 @@ def _validated(name: str, df: pd.DataFrame, batches: dict[str, _Batch]) -> pd.Da
 # --------------------------------------------------------------------------- reporting
 
 
+def _prune_value_records(batch: _Batch) -> None:
+    """Keep value-level records only for rows that were finally kept."""
+    status = batch.frame["_status"].to_numpy()
+    pruned = []
+    for r in batch.rejects:
+        kept = status[r["_idx"].to_numpy()] == _KEPT
+        pruned.append(r.loc[(r["action"] == "row_rejected").to_numpy() | kept])
+    batch.rejects = pruned
+
+
 def _report(batches: dict[str, _Batch]) -> pd.DataFrame:
     rows = []
     for name, batch in batches.items():
+        _prune_value_records(batch)
         f = batch.frame
-        dropped = pd.concat(batch.rejects, ignore_index=True) if batch.rejects else None
+        status = pd.crosstab(f["_file"], f["_status"]).reindex(
+            index=batch.files, columns=[_KEPT, _REJECTED, _EXACT, _NEAR], fill_value=0
+        )
+        dropped = pd.Series(0, index=batch.files)
+        if batch.rejects:
+            rj = pd.concat(batch.rejects, ignore_index=True)
+            values = rj.loc[rj["action"] != "row_rejected", "file"].value_counts()
+            dropped = values.reindex(batch.files, fill_value=0)
         for file in batch.files:
-            st = f.loc[f["_file"] == file, "_status"]
-            n_dropped = 0
-            if dropped is not None:
-                n_dropped = int(
-                    ((dropped["file"] == file) & (dropped["action"] != "row_rejected")).sum()
-                )
+            st = status.loc[file]
             row = {
                 "source": name,
                 "file": file,
-                "rows_read": len(st),
-                "rows_kept": int((st == _KEPT).sum()),
-                "rows_rejected": int((st == _REJECTED).sum()),
-                "duplicates_exact": int((st == _EXACT).sum()),
-                "duplicates_near": int((st == _NEAR).sum()),
-                "values_dropped": n_dropped,
+                "rows_read": int(st.sum()),
+                "rows_kept": int(st[_KEPT]),
+                "rows_rejected": int(st[_REJECTED]),
+                "duplicates_exact": int(st[_EXACT]),
+                "duplicates_near": int(st[_NEAR]),
+                "values_dropped": int(dropped[file]),
             }
-            assert row["rows_read"] == (
-                row["rows_kept"]
-                + row["rows_rejected"]
-                + row["duplicates_exact"]
-                + row["duplicates_near"]
-            ), f"reconciliation failed for {name} {file}"
+            assert row["rows_read"] == int((f["_file"] == file).sum())
             rows.append(row)
     out = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
     return out.astype({c: "Int64" for c in REPORT_COLUMNS[2:]}).astype(

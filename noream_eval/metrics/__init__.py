@@ -1,0 +1,1 @@
+"""Outcome metrics computed from :class:`~noream_eval.EvaluationData` (to come)."""

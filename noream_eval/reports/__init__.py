@@ -1,0 +1,1 @@
+"""Tables, figures and report text built from metric results (to come)."""

@@ -1,0 +1,381 @@
+"""Tests of the ingest pipeline on a small hand-made export with known outcomes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from noream_eval.cli import app
+from noream_eval.data import EvaluationData
+from noream_eval.errors import KeyMissingError, MissingColumnError
+from noream_eval.ingest import load, write_outputs
+from noream_eval.ingest.pseudonymise import ENV_KEY, Pseudonymiser
+
+KEY = "test key for the mini export, not secret"
+
+CONFIG = """
+[evaluation]
+name = "mini"
+data_cut = "2022-06-30"
+data_start = "2017-04-01"
+key_file = "test.key"
+
+[sources.families]
+path = "families.csv"
+identifiers = ["Parent Name", "Phone", "Youngest Child DOB"]
+[sources.families.columns]
+"Family Ref" = "family_ref"
+"LA Code" = "site"
+"Cohort" = "cohort"
+"First Contact" = "first_contact_date"
+"Date Enrolled" = "enrolled_date"
+"Youngest Child DOB" = "youngest_child_dob"
+"Immigration Status" = "immigration_status"
+"History Complete From" = "history_known_from"
+"No. of Children" = "n_children"
+[sources.families.values.cohort]
+"NOREAM" = "noream"
+"Pilot" = "noream"
+"Comparison" = "comparison"
+[sources.families.values.immigration_status]
+"Leave with NRPF" = "leave_nrpf_condition"
+"Asylum seeker" = "asylum_pending"
+
+[sources.referrals]
+path = "referrals.csv"
+identifiers = ["Postcode"]
+[sources.referrals.columns]
+"Referral No" = "referral_id"
+"Family Ref" = "family_ref"
+"Date of Referral" = "referral_date"
+"Referral Source" = "source"
+[sources.referrals.values.source]
+"GP" = "health"
+"School" = "education"
+
+[sources.payments]
+path = "payments.csv"
+[sources.payments.columns]
+"Transaction ID" = "payment_id"
+"Client Ref" = "family_ref"
+"Date Paid" = "payment_date"
+"Budget Code" = "scheme"
+"Amount" = "amount_gbp"
+[sources.payments.values.scheme]
+"Section 17" = "s17"
+"NOREAM grant" = "noream_grant"
+"""
+
+FAM_HEADER = [
+    "Family Ref",
+    "LA Code",
+    "Cohort",
+    "First Contact",
+    "Date Enrolled",
+    "Youngest Child DOB",
+    "Immigration Status",
+    "History Complete From",
+    "No. of Children",
+    "Parent Name",
+    "Phone",
+]
+FAMILIES = [
+    [
+        "NRPF-0001",
+        "E09000012",
+        "NOREAM",
+        "03/02/2021",
+        "10/02/2021",
+        "01/05/2016",
+        "Leave with NRPF",
+        "",
+        "2",
+        "Amara Okonkwo-Testperson",
+        "07700 900111",
+    ],  # row 2
+    [
+        "nrpf 2",
+        "e09000012",
+        "comparison ",
+        "2019-05-04",
+        "",
+        "",
+        "Asylum seeker",
+        "13/10/2020",
+        "1",
+        "Bartholomew Quince-Testperson",
+        "07700 900222",
+    ],  # row 3
+    [""] * 11,  # row 4
+    [
+        "NRPF-0003",
+        "E09000012",
+        "Pilot",
+        "TBC",
+        "",
+        "",
+        "",
+        "",
+        "1",
+        "Cordelia Marsh-Testperson",
+        "07700 900333",
+    ],  # row 5
+    [
+        "NRPF-0001",
+        "E09000012",
+        "NOREAM",
+        "03/02/2021",
+        "10/02/2021",
+        "01/05/2016",
+        "Leave with NRPF",
+        "",
+        "2",
+        "Amara Okonkwo-Testperson",
+        "07700 900111",
+    ],  # row 6
+    [
+        "NRPF0004",
+        "E09000012",
+        "Comparison",
+        "01/01/2019",
+        "",
+        "01/01/1990",
+        "Walk-in",
+        "",
+        "three",
+        "Desmond Fairweather-Testperson",
+        "07700 900444",
+    ],  # row 7
+    [
+        "NRPF-004",
+        "E09000012",
+        "Comparison",
+        "01/01/2019",
+        "",
+        "",
+        "",
+        "",
+        "1",
+        "Desmond Fairweather-Testperson",
+        "07700 900444",
+    ],  # row 8
+]
+REF_HEADER = ["Referral No", "Family Ref", "Date of Referral", "Referral Source", "Postcode"]
+REFERRALS = [
+    ["R001", "NRPF-0001", "03/02/2021", "GP", "E8 1EA"],  # row 2
+    ["R002", "NRPF-00001", "2021-09-01", " gp ", "E8 1EA"],  # row 3 kept (other id)
+    ["r-002", "NRPF-1", "01/09/2021", "GP", "E8 1EA"],  # row 4 near duplicate of 3
+    ["R003", "NRPF-2", "44300", "School", "N16 7AB"],  # row 5 serial date
+    ["R004", "NRPF-9999", "01/01/2020", "School", "N16 7AB"],  # row 6 unknown family
+    ["R005", "NRPF-2", "31/02/2020", "School", "N16 7AB"],  # row 7 impossible date
+    ["R003", "NRPF-2", "01/03/2020", "School", "N16 7AB"],  # row 8 conflicting id
+    ["Total", "", "", "", ""],  # row 9
+]
+PAY_HEADER = ["Transaction ID", "Client Ref", "Date Paid", "Budget Code", "Amount"]
+PAYMENTS = [
+    ["T1", "NRPF-0001", "01/03/2021", "Section 17", "£1,234.50"],
+    ["T2", "NRPF-0001", "08/03/2021", "section17", "(120.00)"],
+    ["T3", "NRPF-0001", "09/03/2021", "NOREAM grant", "£250"],
+    ["T4", "NRPF-0002", "09/03/2021", "Section 17", "N/A"],
+    ["T5", "NRPF-0002", "09/03/2021", "Lottery", "£10"],
+]
+IDENTIFIERS = [
+    "Amara Okonkwo-Testperson",
+    "Bartholomew Quince-Testperson",
+    "Cordelia Marsh-Testperson",
+    "Desmond Fairweather-Testperson",
+    "07700 900111",
+    "07700 900222",
+    "07700 900333",
+    "07700 900444",
+    "E8 1EA",
+    "N16 7AB",
+    "NRPF-0001",
+    "NRPF-0003",
+    "NRPF0004",
+    "R001",
+    "T1",
+]
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> None:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+@pytest.fixture
+def mini(tmp_path, monkeypatch) -> Path:
+    monkeypatch.delenv(ENV_KEY, raising=False)
+    (tmp_path / "evaluation.toml").write_text(CONFIG, "utf-8")
+    (tmp_path / "test.key").write_text(KEY + "\n", "utf-8")
+    _write(tmp_path / "families.csv", FAM_HEADER, FAMILIES, "utf-8-sig")
+    _write(tmp_path / "referrals.csv", REF_HEADER, REFERRALS)
+    _write(tmp_path / "payments.csv", PAY_HEADER, PAYMENTS, "cp1252")
+    return tmp_path / "evaluation.toml"
+
+
+def _fid(ref: str) -> str:
+    return Pseudonymiser(KEY.encode()).hash_one(ref, domain="family")
+
+
+def test_every_row_is_accounted_for(mini):
+    data = load(mini)
+    rep = data.ingest_report.set_index("source")
+    assert rep.loc[
+        "families",
+        ["rows_read", "rows_kept", "rows_rejected", "duplicates_exact", "duplicates_near"],
+    ].tolist() == [7, 3, 3, 1, 0]
+    assert rep.loc[
+        "referrals",
+        ["rows_read", "rows_kept", "rows_rejected", "duplicates_exact", "duplicates_near"],
+    ].tolist() == [8, 3, 4, 0, 1]
+    assert rep.loc["payments", ["rows_read", "rows_kept", "rows_rejected"]].tolist() == [5, 3, 2]
+    for r in data.ingest_report.itertuples():
+        assert r.rows_read == r.rows_kept + r.rows_rejected + r.duplicates_exact + r.duplicates_near
+
+
+def test_rejects_name_file_row_column_and_reason(mini):
+    rj = load(mini).rejects
+
+    def reasons(file, row):
+        sel = rj[(rj["file"] == file) & (rj["row"] == row)]
+        return list(zip(sel["field"], sel["action"], sel["reason"], strict=True))
+
+    assert reasons("families.csv", 4) == [("", "row_rejected", "blank row")]
+    [(field, action, reason)] = reasons("families.csv", 5)
+    assert (field, action) == ("First Contact", "row_rejected") and "date" in reason
+    fam7 = reasons("families.csv", 7)
+    assert ("Immigration Status", "set_unknown") in [(f, a) for f, a, _ in fam7]
+    assert ("No. of Children", "value_dropped") in [(f, a) for f, a, _ in fam7]
+    assert ("Youngest Child DOB", "set_unknown") in [(f, a) for f, a, _ in fam7]
+    assert reasons("referrals.csv", 6)[0][2] == "family reference not found in the families export"
+    assert "date" in reasons("referrals.csv", 7)[0][2]
+    assert "repeats the key of row 5 of referrals.csv" in reasons("referrals.csv", 8)[0][2]
+    assert reasons("referrals.csv", 9)[0][2].startswith("summary row")
+    assert [a for _, a, _ in reasons("payments.csv", 6)] == ["row_rejected"]
+    # identifier and reference values are never echoed
+    assert set(rj.loc[rj["field"] == "Youngest Child DOB", "value"]) == {"[redacted]"}
+    assert set(rj.loc[rj["field"] == "Family Ref", "value"]) <= {"[redacted]", ""}
+    assert rj.loc[(rj["file"] == "payments.csv") & (rj["row"] == 6), "value"].tolist() == [
+        "Lottery"
+    ]
+
+
+def test_canonical_values(mini):
+    data = load(mini)
+    fam = data.families.set_index("family_id")
+    assert set(fam.index) == {_fid("NRPF1"), _fid("NRPF2"), _fid("NRPF4")}
+    f1 = fam.loc[_fid("NRPF1")]
+    assert f1["cohort"] == "noream" and f1["site"] == "E09000012"
+    assert f1["first_contact_date"] == pd.Timestamp("2021-02-03")
+    assert f1["youngest_child_age_band"] == "0-4"
+    assert f1["history_known_from"] == pd.Timestamp("2017-04-01")
+    assert f1["immigration_status"] == "leave_nrpf_condition"
+    f2 = fam.loc[_fid("NRPF2")]
+    assert f2["cohort"] == "comparison"
+    assert f2["history_known_from"] == pd.Timestamp("2020-10-13")
+    assert fam.loc[_fid("NRPF4"), "immigration_status"] == "unknown"
+    assert pd.isna(fam.loc[_fid("NRPF4"), "n_children"])
+    ref = data.referrals.set_index("family_id").sort_values("referral_date")
+    assert ref.loc[_fid("NRPF2"), "referral_date"] == pd.Timestamp("2021-04-14")  # serial 44300
+    assert (data.referrals["site"] == "E09000012").all()
+    pay = data.payments.sort_values("payment_date")
+    assert pay["amount_gbp"].tolist() == [1234.5, -120.0, 250.0]
+    assert pay["scheme"].tolist() == ["s17", "s17", "noream_grant"]
+    ep = data.s17_episodes
+    assert len(ep) == 1 and ep["cost_gbp"].iloc[0] == pytest.approx(1114.5)
+    assert str(data.families["cohort"].dtype) == "category"
+    assert str(data.referrals["referral_date"].dtype) == "datetime64[ns]"
+
+
+def test_outputs_contain_no_identifiers(mini, tmp_path):
+    data = load(mini)
+    out = write_outputs(data, tmp_path / "out")
+    _assert_no_identifiers(out, [*IDENTIFIERS, KEY])
+
+
+def _assert_no_identifiers(out: Path, planted: list[str]) -> None:
+    """Search every output file, Parquet decoded, for each planted identifier."""
+    texts = {}
+    for p in out.rglob("*"):
+        if p.suffix == ".parquet":
+            df = pd.read_parquet(p)
+            texts[p.name] = df.astype(str).to_csv() + " ".join(df.columns)
+        elif p.is_file():
+            texts[p.name] = p.read_text("utf-8")
+    assert texts, "no outputs written"
+    for name, text in texts.items():
+        low = text.lower()
+        for value in planted:
+            assert value.lower() not in low, f"{value!r} found in {name}"
+
+
+def test_parquet_round_trip_is_exact(mini, tmp_path):
+    data = load(mini)
+    back = EvaluationData.from_parquet(data.to_parquet(tmp_path / "pq"))
+    for name, df in data._all_frames().items():
+        pd.testing.assert_frame_equal(getattr(back, name), df, check_exact=True)
+    assert back.provenance == json.loads(json.dumps(data.provenance, default=str))
+
+
+def test_missing_column_stops_with_a_useful_message(mini):
+    p = mini.parent / "payments.csv"
+    p.write_text(p.read_text("cp1252").replace("Date Paid", "Paid On"), "cp1252")
+    with pytest.raises(MissingColumnError) as err:
+        load(mini)
+    msg = str(err.value)
+    assert "payments.csv" in msg and "'Date Paid'" in msg and "'payment_date'" in msg
+    assert "Columns found: 'Transaction ID', 'Client Ref', 'Paid On'" in msg
+
+
+def test_cli_failure_exits_non_zero_and_leaves_no_output(mini, tmp_path):
+    p = mini.parent / "payments.csv"
+    p.write_text(p.read_text("cp1252").replace("Date Paid", "Paid On"), "cp1252")
+    out = tmp_path / "cli_out"
+    result = CliRunner().invoke(app, ["ingest", str(mini), "--out", str(out), "--quiet"])
+    assert result.exit_code == 2
+    assert "'Date Paid'" in result.output
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cli_out")]
+
+
+def test_cli_ingest_writes_every_output(mini, tmp_path):
+    out = tmp_path / "cli_ok"
+    result = CliRunner().invoke(app, ["ingest", str(mini), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "families.parquet",
+        "referrals.parquet",
+        "s17_episodes.parquet",
+        "rejects.csv",
+        "ingest_report.md",
+        "ingest_report.json",
+        "provenance.json",
+    } <= names
+    prov = json.loads((out / "provenance.json").read_text("utf-8"))
+    assert prov["key_fingerprint"] == Pseudonymiser(KEY.encode()).fingerprint
+    assert {i["file"] for i in prov["inputs"]} == {"families.csv", "referrals.csv", "payments.csv"}
+    assert all(len(i["sha256"]) == 64 for i in prov["inputs"])
+    again = CliRunner().invoke(app, ["ingest", str(mini), "--out", str(out), "--quiet"])
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_no_key_is_a_clear_error(mini):
+    (mini.parent / "test.key").unlink()
+    with pytest.raises(KeyMissingError, match="cannot be read"):
+        load(mini)
+
+
+def test_environment_key_changes_pseudonyms(mini, monkeypatch):
+    a = load(mini).families["family_id"]
+    monkeypatch.setenv(ENV_KEY, "another key entirely, also long")
+    b = load(mini).families["family_id"]
+    assert set(a).isdisjoint(set(b))
