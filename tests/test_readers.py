@@ -100,13 +100,17 @@ def test_blank_rows_kept_with_spreadsheet_row_numbers(tmp_path: Path) -> None:
     )
     t = read_table(p, fmt="csv")
     assert t.frame.index.name == "row"
-    assert t.frame.index.tolist() == [2, 3, 4, 5, 6]  # trailing blank rows dropped
+    # every CSV record is a row, trailing blank ones too, so each can be accounted for
+    assert t.frame.index.tolist() == [2, 3, 4, 5, 6, 7, 8, 9]
     assert _rows(t) == {
         2: ["F1", "Pilot"],
         3: ["", ""],
         4: ["F2", "Comparison"],
         5: ["", ""],
         6: ["F3", "Pilot"],
+        7: ["", ""],
+        8: ["", ""],
+        9: ["", ""],
     }
     assert all(t.frame[c].map(type).eq(str).all() for c in t.frame.columns)
 
@@ -164,10 +168,17 @@ def test_empty_header_row_rejected(tmp_path: Path) -> None:
 
 
 def test_header_only_gives_empty_frame(tmp_path: Path) -> None:
-    p = _write(tmp_path / "f.csv", b"ID,Amount\n\n\n")
+    p = _write(tmp_path / "f.csv", b"ID,Amount\n")
     t = read_table(p, fmt="csv")
     assert t.frame.empty
     assert list(t.frame.columns) == ["ID", "Amount"]
+
+
+def test_blank_lines_after_header_are_rows(tmp_path: Path) -> None:
+    p = _write(tmp_path / "f.csv", b"ID,Amount\n\n\n")
+    t = read_table(p, fmt="csv")
+    assert t.frame.index.tolist() == [2, 3]
+    assert (t.frame == "").all().all()
 
 
 # -------------------------------------------------------------------- ragged rows

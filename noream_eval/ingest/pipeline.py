@@ -185,7 +185,7 @@ def load(
                 ~batch.frame["family_id"].isin(known),
                 column=batch.profile.raw_for.get("family_ref", "family_ref"),
                 reason="family reference not found in the families export",
-                values=batch.frame.get("_raw_family_ref"),
+                values=batch.frame["family_id"],
             )
         _finish_keys(batch)
         tables.update(_tables(batch, cfg, families, known))
@@ -328,6 +328,11 @@ def _mark_exact_duplicates(batch: _Batch) -> None:
     live = f["_status"] == _KEPT
     dup = live & f["_sig"].where(live).duplicated(keep="first") & live
     f.loc[dup, "_status"] = _EXACT
+    # Identifiers have served: only those needed for linkage or age bands stay.
+    mapped = set(batch.profile.columns) | set(batch.profile.domains) | set(batch.profile.items)
+    batch.frame = f = f.drop(
+        columns=[c for c in f.columns if not c.startswith("_") and c not in mapped]
+    )
 
 
 def _as_text(col: pd.Series) -> pd.Series:
@@ -366,7 +371,6 @@ def _normalise(batch: _Batch, cfg: EvaluationConfig, pseudo: Pseudonymiser) -> N
         if kind in ("ref", "id"):
             vals = nz.normalise_reference(s)
             if kind == "ref":
-                f["_raw_family_ref"] = s
                 f["family_id"] = pseudo.hash_values(vals, domain="family")
             else:
                 f[fld] = vals
@@ -426,6 +430,8 @@ def _normalise(batch: _Batch, cfg: EvaluationConfig, pseudo: Pseudonymiser) -> N
             live = bad & (f["_status"] == _KEPT)
             action = "set_unknown" if kind == "category" else "value_dropped"
             batch.record(live, column=raw_col, reason=problems, values=s, action=action)
+        if kind not in ("dob", "reflist"):
+            del f[raw_col]  # normalised: the raw text is no longer needed
     if p.kind.wide == "domains":
         _normalise_domains(batch, cfg)
     elif p.kind.wide == "items":
@@ -464,6 +470,7 @@ def _normalise_domains(batch: _Batch, cfg: EvaluationConfig) -> None:
             bad, column=raw_col, reason=res.problems, values=f[raw_col], action="value_dropped"
         )
         any_score |= res.values.notna()
+        del f[raw_col]
     batch.reject_rows(~any_score, column="", reason="no valid domain score in the row")
 
 
@@ -483,6 +490,7 @@ def _normalise_items(batch: _Batch, cfg: EvaluationConfig) -> None:
             bad, column=raw_col, reason=res.problems, values=f[raw_col], action="value_dropped"
         )
         any_item |= res.values.notna()
+        del f[raw_col]
     batch.reject_rows(~any_item, column="", reason="no answered item in the row")
 
 

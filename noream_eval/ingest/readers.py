@@ -173,8 +173,10 @@ def read_table(
     -------
     RawTable
         ``frame`` holds one row per spreadsheet row below the header (blank rows
-        inside the data included, trailing blank rows dropped), one column per
-        header, index ``row`` = the 1-based spreadsheet row number.
+        included; for xlsx, blank rows after the last filled row are dropped,
+        as they are only formatting), one column per header, index ``row`` =
+        the 1-based spreadsheet row number. Every record of a CSV file is a row,
+        blank ones at the end included, so that each can be accounted for.
 
     Raises
     ------
@@ -288,7 +290,7 @@ def _read_csv(path: Path, name: str, header_row: int, encoding: str | None) -> R
     header = [str(h) for h in cells.iloc[0].tolist()]
     data = cells.iloc[1:]
     data.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(data), name="row")
-    frame = _finish(data, header, name, header_row, reject_overflow=True)
+    frame = _finish(data, header, name, header_row, reject_overflow=True, drop_trailing=False)
     return RawTable(frame=frame, file=name, sheet=None, header_row=header_row, encoding=encoding)
 
 
@@ -341,7 +343,14 @@ def _read_excel(path: Path, name: str, sheet: str | None, header_row: int) -> Ra
     body = rows[header_row:]
     data = pd.DataFrame(body, columns=range(len(header)), dtype=object)
     data.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(data), name="row")
-    frame = _finish(data, header, f"{name}, sheet {sheet!r}", header_row, reject_overflow=False)
+    frame = _finish(
+        data,
+        header,
+        f"{name}, sheet {sheet!r}",
+        header_row,
+        reject_overflow=False,
+        drop_trailing=True,
+    )
     return RawTable(frame=frame, file=name, sheet=sheet, header_row=header_row, encoding=None)
 
 
@@ -390,14 +399,21 @@ def _n_rows_to_keep(data: pd.DataFrame) -> int:
 
 
 def _finish(
-    data: pd.DataFrame, header: Sequence[str], where: str, header_row: int, *, reject_overflow: bool
+    data: pd.DataFrame,
+    header: Sequence[str],
+    where: str,
+    header_row: int,
+    *,
+    reject_overflow: bool,
+    drop_trailing: bool,
 ) -> pd.DataFrame:
     header = [h.replace("\ufeff", "").strip() for h in header]
     if not any(header):
         raise InputFileError(
             f"{where}: header row {header_row} is empty. Check `header_row` in the config."
         )
-    data = data.iloc[: _n_rows_to_keep(data)]
+    if drop_trailing:
+        data = data.iloc[: _n_rows_to_keep(data)]
     width = len(header)
     while width and header[width - 1] == "":
         width -= 1
