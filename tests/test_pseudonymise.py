@@ -138,8 +138,10 @@ def test_age_band_matches_whole_years(birth, days):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=20),
-       st.binary(min_size=16, max_size=100))
+@given(
+    st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=20),
+    st.binary(min_size=16, max_size=100),
+)
 def test_fast_path_equals_standard_hmac(values, key):
     # hash_values uses precomputed HMAC pads; it must equal the stdlib's hmac value by value,
     # including keys longer than the SHA-256 block (64 bytes).

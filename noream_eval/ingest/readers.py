@@ -202,7 +202,7 @@ def read_table(
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "families.csv"
-    >>> _ = p.write_text("Family Ref,Cohort\\nF1,Pilot\\n\\nF2, comparison \\n\\n\\n")
+    >>> _ = p.write_text("Family Ref,Cohort\\nF1,Pilot\\n\\nF2, comparison \\n")
     >>> t = read_table(p, fmt="csv", display_name="families.csv")
     >>> t.frame.index.tolist()
     [2, 3, 4]

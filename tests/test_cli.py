@@ -1,0 +1,75 @@
+"""Tests of the command line: help texts, the sample command, exit codes."""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from noream_eval.cli import app
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], "ingest"),
+        (["--help"], "Start with `noream-eval sample"),
+        (["ingest", "--help"], "rejects.csv"),
+        (["sample", "--help"], "known true effects"),
+    ],
+)
+def test_help_explains_itself(args, expected):
+    result = runner.invoke(app, args)
+    assert expected in result.output
+    assert result.exit_code in (0, 2)  # bare command shows help and exits 2 (typer)
+
+
+def test_sample_command_reproduces_shipped_sample(tmp_path):
+    out = tmp_path / "s"
+    result = runner.invoke(app, ["sample", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in SAMPLE.iterdir())
+    match, mismatch, errors = filecmp.cmpfiles(SAMPLE, out, files, shallow=False)
+    assert not mismatch and not errors and sorted(match) == files
+
+
+def test_sample_refuses_to_overwrite_without_force(tmp_path):
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "keep.txt").write_text("x", "utf-8")
+    result = runner.invoke(app, ["sample", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "error:" in result.output
+
+
+def test_console_script_runs_end_to_end(tmp_path):
+    exe = Path(sys.executable).with_name("noream-eval")
+    if not exe.exists():
+        pytest.skip("console script not installed in this environment")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [str(exe), "ingest", str(SAMPLE / "evaluation.toml"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "reading payments" in proc.stderr  # progress goes to stderr
+    assert "Ingested 7,508 raw rows" in proc.stdout
+    assert (out / "ingest_report.md").exists()
+    bad = subprocess.run(
+        [str(exe), "ingest", str(tmp_path / "missing.toml"), "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "missing.toml not found" in bad.stderr
+    assert not (tmp_path / "x").exists()
