@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -456,42 +456,56 @@ def _ref_lists(s: pd.Series, sep: str) -> pd.Series:
     return grouped.reindex(s.index).map(lambda v: v if isinstance(v, list) else [])
 
 
-def _normalise_domains(batch: _Batch, cfg: EvaluationConfig) -> None:
+def _normalise_wide(
+    batch: _Batch,
+    columns: Mapping[str, object],
+    parse: Callable[[pd.Series], nz.Normalised],
+    *,
+    prefix: str,
+    empty_reason: str,
+) -> None:
+    """Normalise one-column-per-domain or per-item cells into ``prefix + label`` columns.
+
+    A bad cell loses only its value; a row without any valid cell is rejected.
+    """
     f = batch.frame
-    lo, hi = int(cfg.parameters["score_min"]), int(cfg.parameters["score_max"])
-    any_score = pd.Series(False, index=f.index)
-    for raw_col, domain in batch.profile.domains.items():
-        res = nz.parse_int(f[raw_col], min_value=lo, max_value=hi)
-        col = f"_d_{domain}"
+    any_value = pd.Series(False, index=f.index)
+    for raw_col, label in columns.items():
+        res = parse(f[raw_col])
+        col = f"{prefix}{label}"
         f[col] = res.values
         batch.wide[col] = raw_col
         bad = res.problems.astype(bool) & (f["_status"] == _KEPT)
         batch.record(
             bad, column=raw_col, reason=res.problems, values=f[raw_col], action="value_dropped"
         )
-        any_score |= res.values.notna()
+        any_value |= res.values.notna()
         del f[raw_col]
-    batch.reject_rows(~any_score, column="", reason="no valid domain score in the row")
+    batch.reject_rows(~any_value, column="", reason=empty_reason)
+
+
+def _normalise_domains(batch: _Batch, cfg: EvaluationConfig) -> None:
+    lo, hi = int(cfg.parameters["score_min"]), int(cfg.parameters["score_max"])
+    _normalise_wide(
+        batch,
+        batch.profile.domains,
+        lambda s: nz.parse_int(s, min_value=lo, max_value=hi),
+        prefix="_d_",
+        empty_reason="no valid domain score in the row",
+    )
 
 
 def _normalise_items(batch: _Batch, cfg: EvaluationConfig) -> None:
-    f = batch.frame
     inst = cfg.instruments[batch.profile.instrument or ""]
-    any_item = pd.Series(False, index=f.index)
-    for raw_col, item in batch.profile.items.items():
-        res = nz.parse_likert(
-            f[raw_col], inst.anchors, min_value=inst.item_min, max_value=inst.item_max
-        )
-        col = f"_i_{item}"
-        f[col] = res.values
-        batch.wide[col] = raw_col
-        bad = res.problems.astype(bool) & (f["_status"] == _KEPT)
-        batch.record(
-            bad, column=raw_col, reason=res.problems, values=f[raw_col], action="value_dropped"
-        )
-        any_item |= res.values.notna()
-        del f[raw_col]
-    batch.reject_rows(~any_item, column="", reason="no answered item in the row")
+    _normalise_wide(
+        batch,
+        batch.profile.items,
+        lambda s: nz.parse_likert(
+            s, inst.anchors, min_value=inst.item_min, max_value=inst.item_max
+        ),
+        prefix="_i_",
+        empty_reason="no answered item in the row",
+    )
 
 
 # ---------------------------------------------------------------- duplicates and keys
