@@ -311,10 +311,16 @@ def _classify_blank_total(batch: _Batch) -> None:
     f["_status"] = np.int8(_KEPT)
     all_blank = blank.all(axis=1)
     batch.reject_rows(all_blank, column="", reason="blank row")
-    filled = ~blank.to_numpy()
-    first_col = filled.argmax(axis=1) if len(data_cols) else np.zeros(len(f), dtype=int)
-    cells = f[data_cols].to_numpy(dtype=object)
-    first = pd.Series(cells[np.arange(len(f)), first_col], index=f.index).astype(str)
+    # The first filled cell of each row, column by column (rows are many, columns few).
+    first = pd.Series("", index=f.index, dtype=object)
+    unset = ~all_blank.to_numpy()
+    for c in data_cols:
+        take = unset & ~blank[c].to_numpy()
+        if take.any():
+            first[take] = f.loc[take, c].astype(str).to_numpy()
+            unset &= ~take
+        if not unset.any():
+            break
     is_total = ~all_blank & nz.key(first).isin(_TOTAL_WORDS)
     batch.reject_rows(is_total, column="", reason="summary row (Total), not a record")
 
