@@ -13,6 +13,7 @@ __all__ = [
     "KeyMissingError",
     "MissingColumnError",
     "NoreamEvalError",
+    "StatsInputError",
     "ValidationError",
 ]
 
@@ -39,3 +40,7 @@ class KeyMissingError(NoreamEvalError):
 
 class ValidationError(NoreamEvalError):
     """Canonical tables failed validation in a way that cannot be handled row by row."""
+
+
+class StatsInputError(NoreamEvalError, ValueError):
+    """Data given to a statistical method cannot support it (too few pairs, no events, ...)."""
