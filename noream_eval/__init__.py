@@ -22,6 +22,7 @@ from noream_eval.errors import (
     KeyMissingError,
     MissingColumnError,
     NoreamEvalError,
+    StatsInputError,
     ValidationError,
 )
 
@@ -34,15 +35,17 @@ __all__ = [
     "KeyMissingError",
     "MissingColumnError",
     "NoreamEvalError",
+    "StatsInputError",
     "ValidationError",
     "__version__",
     "generate_sample",
     "ingest",
     "load_sample",
+    "stats",
 ]
 
 if TYPE_CHECKING:
-    from noream_eval import ingest
+    from noream_eval import ingest, stats
     from noream_eval.data import EvaluationData
     from noream_eval.sample import generate_sample, load_sample
 
@@ -51,6 +54,7 @@ _LAZY = {
     "generate_sample": ("noream_eval.sample", "generate_sample"),
     "load_sample": ("noream_eval.sample", "load_sample"),
     "ingest": ("noream_eval.ingest", None),
+    "stats": ("noream_eval.stats", None),
 }
 
 
