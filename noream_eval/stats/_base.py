@@ -16,6 +16,7 @@ __all__ = [
     "Estimates",
     "StatsResult",
     "as_float_array",
+    "check_conf_level",
     "drop_missing",
     "tidy",
 ]
@@ -154,3 +155,31 @@ def drop_missing(*arrays: np.ndarray) -> tuple[list[np.ndarray], int]:
     for a in arrays:
         ok &= ~np.isnan(a)
     return [a[ok] for a in arrays], int((~ok).sum())
+
+
+def check_conf_level(conf_level: Any) -> float:
+    """Return ``conf_level`` as a float strictly between 0 and 1.
+
+    Raises
+    ------
+    StatsInputError
+        If it is not a number (booleans included) or not in (0, 1).
+
+    Examples
+    --------
+    >>> check_conf_level(0.9)
+    0.9
+    """
+    if isinstance(conf_level, bool | np.bool_):
+        raise StatsInputError(f"conf_level must be a number such as 0.95, got {conf_level!r}.")
+    try:
+        level = float(conf_level)
+    except (TypeError, ValueError):
+        raise StatsInputError(
+            f"conf_level must be a number such as 0.95, got {conf_level!r}."
+        ) from None
+    if not 0.0 < level < 1.0:
+        raise StatsInputError(
+            f"conf_level must be strictly between 0 and 1 (e.g. 0.95), got {conf_level!r}."
+        )
+    return level

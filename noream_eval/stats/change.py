@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import StatsResult, as_float_array, tidy
+from noream_eval.stats._base import StatsResult, as_float_array, check_conf_level, tidy
 
 __all__ = [
     "RCI_CRITERION",
@@ -53,22 +53,6 @@ _PAIRED_EXTRA = ("statistic", "df", "n_dropped")
 
 
 # --------------------------------------------------------------------------- input checks
-
-
-def _check_conf_level(conf_level: Any) -> float:
-    if isinstance(conf_level, bool | np.bool_):
-        raise StatsInputError(f"conf_level must be a number such as 0.95, got {conf_level!r}.")
-    try:
-        level = float(conf_level)
-    except (TypeError, ValueError):
-        raise StatsInputError(
-            f"conf_level must be a number such as 0.95, got {conf_level!r}."
-        ) from None
-    if not 0.0 < level < 1.0:
-        raise StatsInputError(
-            f"conf_level must be strictly between 0 and 1 (e.g. 0.95), got {conf_level!r}."
-        )
-    return level
 
 
 def _paired_arrays(pre: Any, post: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
@@ -491,7 +475,7 @@ def paired_change(pre: Any, post: Any, *, conf_level: float = 0.95) -> PairedCha
     """
     from scipy import stats
 
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     x, y, _ = _paired_arrays(pre, post)
     complete = ~(np.isnan(x) | np.isnan(y))
     n_dropped = int((~complete).sum())
@@ -731,7 +715,7 @@ class ReliableChange(StatsResult):
         """
         from statsmodels.stats.proportion import proportion_confint
 
-        level = _check_conf_level(conf_level)
+        level = check_conf_level(conf_level)
         cats = self.table["category"]
         k = np.array([int((cats == c).sum()) for c in RELIABLE_CHANGE_CATEGORIES])
         share = k / self.n

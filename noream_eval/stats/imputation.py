@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import Estimates, tidy
+from noream_eval.stats._base import Estimates, check_conf_level, tidy
 
 __all__ = ["multiple_imputation", "pool_rubin"]
 
@@ -156,8 +156,7 @@ def pool_rubin(
     """
     from scipy import stats
 
-    if not (isinstance(conf_level, float | int) and 0 < conf_level < 1):
-        raise StatsInputError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level)
     q, names = _as_matrix(estimates, "estimates", term)
     u, _ = _as_matrix(variances, "variances", names)
     if (
@@ -462,8 +461,7 @@ def multiple_imputation(
             raise StatsInputError(
                 f"{name} must be a whole number of at least {low}, got {value!r}."
             )
-    if not (isinstance(conf_level, float | int) and 0 < conf_level < 1):
-        raise StatsInputError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level)
     if len(data) < 2:
         raise StatsInputError(f"data has {len(data)} rows; multiple imputation needs more.")
     if seed is None:

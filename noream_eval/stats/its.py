@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import StatsResult, as_float_array, drop_missing, tidy
+from noream_eval.stats._base import (
+    StatsResult,
+    as_float_array,
+    check_conf_level,
+    drop_missing,
+    tidy,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -342,8 +348,7 @@ def _check_options(
             raise StatsInputError("maxlags only applies with newey_west=True; set both or neither.")
         if isinstance(maxlags, bool) or not isinstance(maxlags, int | np.integer) or maxlags < 0:
             raise StatsInputError(f"maxlags must be a whole number >= 0; got {maxlags!r}.")
-    if not 0 < conf_level < 1:
-        raise StatsInputError(f"conf_level must be between 0 and 1; got {conf_level!r}.")
+    check_conf_level(conf_level)
 
 
 def _refit(model: Any, res: Any, **kw: Any) -> Any:

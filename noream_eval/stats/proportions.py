@@ -15,7 +15,13 @@ from typing import Any, Literal
 import numpy as np
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import Estimates, as_float_array, drop_missing, tidy
+from noream_eval.stats._base import (
+    Estimates,
+    as_float_array,
+    check_conf_level,
+    drop_missing,
+    tidy,
+)
 
 __all__ = ["proportion_ci", "rate_ratio", "risk_difference"]
 
@@ -54,18 +60,6 @@ def _check_choice(value: Any, name: str, choices: Any) -> None:
     if value not in choices:
         allowed = ", ".join(repr(c) for c in choices)
         raise StatsInputError(f"{name}={value!r} is not one of {allowed}.")
-
-
-def _check_conf_level(conf_level: Any) -> float:
-    try:
-        level = float(conf_level)
-    except (TypeError, ValueError):
-        raise StatsInputError(f"conf_level must be a number, got {conf_level!r}.") from None
-    if not 0.0 < level < 1.0:
-        raise StatsInputError(
-            f"conf_level must be strictly between 0 and 1 (e.g. 0.95), got {conf_level!r}."
-        )
-    return level
 
 
 def _scalar(x: Any, name: str) -> float:
@@ -233,7 +227,7 @@ def proportion_ci(
     1  proportion[1]  0.0578   0.1617
     """
     _check_choice(method, "method", _SM_PROPORTION)
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     scalar_input = np.ndim(k) == 0 and np.ndim(n) == 0
     k_arr = _as_count_array(k, "k")
     n_arr = _as_count_array(n, "n")
@@ -499,7 +493,7 @@ def rate_ratio(
     [1.9715, 0.8584, 4.2773]
     """
     _check_choice(kind, "kind", ("proportion", "poisson"))
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     alpha = 1.0 - level
     if kind == "proportion":
         a, m = _group(k1, n1, "k1", "n1")
@@ -678,7 +672,7 @@ def risk_difference(
     [0.2, 0.0524, 0.3339]
     """
     _check_choice(method, "method", _SM_DIFFERENCE)
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     alpha = 1.0 - level
     a, m = _group(k1, n1, "k1", "n1")
     b, w = _group(k0, n0, "k0", "n0")

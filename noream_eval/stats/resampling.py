@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import StatsResult, as_float_array, tidy
+from noream_eval.stats._base import StatsResult, as_float_array, check_conf_level, tidy
 
 __all__ = ["BootstrapResult", "bootstrap_ci"]
 
@@ -300,8 +300,7 @@ def bootstrap_ci(
             f"n_resamples must be at least {_MIN_RESAMPLES} (got {n_resamples}); "
             "confidence intervals need 1000 or more."
         )
-    if not (isinstance(conf_level, float | int) and 0 < conf_level < 1):
-        raise StatsInputError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level)
     seed = _resolve_seed(seed)
 
     kind, payload, labels, n_missing = _prepare(data, strata)

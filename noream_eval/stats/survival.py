@@ -31,7 +31,14 @@ import pandas as pd
 from scipy import special
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import Estimates, StatsResult, as_float_array, drop_missing, tidy
+from noream_eval.stats._base import (
+    Estimates,
+    StatsResult,
+    as_float_array,
+    check_conf_level,
+    drop_missing,
+    tidy,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -54,10 +61,7 @@ _TOL = float(np.sqrt(np.finfo(float).eps))
 
 
 def _z(conf_level: float) -> float:
-    if not 0.0 < float(conf_level) < 1.0:
-        raise StatsInputError(
-            f"conf_level must lie strictly between 0 and 1 (e.g. 0.95), got {conf_level!r}."
-        )
+    conf_level = check_conf_level(conf_level)
     return float(special.ndtri(0.5 + float(conf_level) / 2.0))
 
 
