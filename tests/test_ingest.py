@@ -379,3 +379,37 @@ def test_environment_key_changes_pseudonyms(mini, monkeypatch):
     monkeypatch.setenv(ENV_KEY, "another key entirely, also long")
     b = load(mini).families["family_id"]
     assert set(a).isdisjoint(set(b))
+
+
+def test_raw_headers_may_equal_canonical_names(tmp_path, monkeypatch):
+    # A tidy export may already use canonical names; `family_id` even names a derived column.
+    monkeypatch.delenv(ENV_KEY, raising=False)
+    (tmp_path / "evaluation.toml").write_text(
+        """
+[evaluation]
+data_cut = "2022-06-30"
+key_file = "k.key"
+[sources.families]
+path = "families.csv"
+[sources.families.columns]
+"family_id" = "family_ref"
+"site" = "site"
+"cohort" = "cohort"
+"first_contact_date" = "first_contact_date"
+""",
+        "utf-8",
+    )
+    (tmp_path / "k.key").write_text(KEY, "utf-8")
+    _write(
+        tmp_path / "families.csv",
+        ["family_id", "site", "cohort", "first_contact_date"],
+        [
+            ["NRPF-1", "e09000012", "noream", "2021-02-03"],
+            ["NRPF-2", "E09000012", "comparison", "04/05/2019"],
+        ],
+    )
+    fam = load(tmp_path / "evaluation.toml").families.set_index("family_id")
+    assert set(fam.index) == {_fid("NRPF1"), _fid("NRPF2")}
+    assert fam["site"].tolist() == ["E09000012", "E09000012"]
+    assert fam["cohort"].tolist() == ["noream", "comparison"]
+    assert fam.loc[_fid("NRPF2"), "first_contact_date"] == pd.Timestamp("2019-05-04")

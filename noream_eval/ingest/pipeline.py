@@ -372,7 +372,10 @@ def _normalise(batch: _Batch, cfg: EvaluationConfig, pseudo: Pseudonymiser) -> N
     cut = pd.Timestamp(cfg.data_cut)
     for raw_col, fld in p.columns.items():
         kind = kinds[fld]
-        s = f[raw_col]
+        # Take the raw column out first: a raw header may equal a canonical name.
+        s = f.pop(raw_col)
+        if kind in ("dob", "reflist"):
+            f[f"_raw_{fld}"] = s  # shown (redacted) in rejects later
         req = fld in required
         if kind in ("ref", "id"):
             vals = nz.normalise_reference(s)
@@ -436,8 +439,6 @@ def _normalise(batch: _Batch, cfg: EvaluationConfig, pseudo: Pseudonymiser) -> N
             live = bad & (f["_status"] == _KEPT)
             action = "set_unknown" if kind == "category" else "value_dropped"
             batch.record(live, column=raw_col, reason=problems, values=s, action=action)
-        if kind not in ("dob", "reflist"):
-            del f[raw_col]  # normalised: the raw text is no longer needed
     if p.kind.wide == "domains":
         _normalise_domains(batch, cfg)
     elif p.kind.wide == "items":
@@ -586,7 +587,7 @@ def _families_table(batch: _Batch, cfg: EvaluationConfig) -> pd.DataFrame:
             bad & (f["_status"] == _KEPT),
             column=col,
             reason="date of birth does not give a child's age (0-17) at first contact",
-            values=f[col],
+            values=f["_raw_youngest_child_dob"],
             action="set_unknown",
         )
         f["youngest_child_age_band"] = bands.fillna("unknown")
@@ -662,7 +663,7 @@ def _tables(
                 column=col,
                 reason=counts.reindex(batch.frame.index).fillna(0).astype(int).astype(str)
                 + " case reference(s) not found in the families export; dropped",
-                values=batch.frame[col],
+                values=batch.frame["_raw_family_refs"],
                 action="value_dropped",
             )
         cases = cases.loc[~unknown].drop_duplicates(["meeting_id", "family_id"])
