@@ -29,7 +29,7 @@ import pandas as pd
 import noream_eval
 from noream_eval.config import FIELD_LEVELS, EvaluationConfig, SourceProfile, load_config
 from noream_eval.data import REPORT_COLUMNS, EvaluationData
-from noream_eval.errors import MissingColumnError
+from noream_eval.errors import MissingColumnError, ValidationError
 from noream_eval.ingest import normalise as nz
 from noream_eval.ingest.episodes import s17_episodes
 from noream_eval.ingest.pseudonymise import REDACTED, Pseudonymiser, age_band, load_key, scrub
@@ -726,16 +726,17 @@ def _validated(name: str, df: pd.DataFrame, batches: dict[str, _Batch]) -> pd.Da
     """Validate a canonical table; rows failing a check become rejects."""
     origin = df.attrs.get("origin")
     failures = validate_table(name, df)
-    if failures.empty or origin is None:
+    if failures.empty:
         out = df.copy()
         out.attrs = {}
         return out
-    batch = next(
-        b
-        for b in batches.values()
-        if b.profile.kind.table == name
-        or (name == "meeting_cases" and b.profile.name == "meetings")
-    )
+    if origin is None:
+        # Tables derived without a row of their own (meeting_cases) must be valid by
+        # construction; a failure here is a defect, not bad input.
+        raise ValidationError(
+            f"derived table {name} failed validation: " + "; ".join(sorted(set(failures["reason"])))
+        )
+    batch = next(b for b in batches.values() if b.profile.kind.table == name)
     drop = failures["index"].to_numpy()
     src = pd.Index(origin[drop])
     reasons = failures.groupby(src)["reason"].agg("; ".join)
