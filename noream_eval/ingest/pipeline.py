@@ -129,7 +129,13 @@ class _Batch:
     def _is_identifier(self, column: str) -> bool:
         canon = self.profile.columns.get(column)
         kind = self.profile.kind.fields.get(canon or "", "")
-        return column in self.profile.identifiers or kind in {"ref", "person", "dob", "reflist"}
+        return column in self.profile.identifiers or kind in {
+            "id",
+            "ref",
+            "person",
+            "dob",
+            "reflist",
+        }
 
 
 def load(
