@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _privacy import assert_no_identifiers
 from typer.testing import CliRunner
 
 from noream_eval.cli import app
@@ -298,23 +299,7 @@ def test_canonical_values(mini):
 def test_outputs_contain_no_identifiers(mini, tmp_path):
     data = load(mini)
     out = write_outputs(data, tmp_path / "out")
-    _assert_no_identifiers(out, [*IDENTIFIERS, KEY])
-
-
-def _assert_no_identifiers(out: Path, planted: list[str]) -> None:
-    """Search every output file, Parquet decoded, for each planted identifier."""
-    texts = {}
-    for p in out.rglob("*"):
-        if p.suffix == ".parquet":
-            df = pd.read_parquet(p)
-            texts[p.name] = df.astype(str).to_csv() + " ".join(df.columns)
-        elif p.is_file():
-            texts[p.name] = p.read_text("utf-8")
-    assert texts, "no outputs written"
-    for name, text in texts.items():
-        low = text.lower()
-        for value in planted:
-            assert value.lower() not in low, f"{value!r} found in {name}"
+    assert_no_identifiers(out, [*IDENTIFIERS, KEY])
 
 
 def test_parquet_round_trip_is_exact(mini, tmp_path):
