@@ -1,16 +1,23 @@
 """The evaluation configuration: source profiles and pre-specified parameters.
 
 An evaluation is described by one TOML file. ``[evaluation]`` holds the dates
-of the evaluation, ``[parameters]`` the pre-specified analysis parameters and
-each ``[sources.NAME]`` table a *source profile*: where a raw export is, how to
-read it and how its columns and codes map onto the canonical schema. See
-``noream_eval/sample/evaluation.toml`` for a complete, commented example.
+of the evaluation, ``[parameters]`` the pre-specified analysis parameters,
+``[instruments.NAME]`` optional questionnaire instruments added to the registry,
+and each ``[sources.NAME]`` table a *source profile*: where a raw export is, how
+to read it and how its columns and codes map onto the canonical schema. Every
+table rejects keys it does not know, listing the allowed ones, so a typo is
+never silently ignored. ``docs/config.md`` documents every key, and
+``noream_eval/sample/evaluation.toml`` is a complete, commented example.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import difflib
 import hashlib
+import itertools
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,182 +26,67 @@ from pathlib import Path
 from typing import Any, Literal
 
 from noream_eval.errors import ConfigError
-from noream_eval.schema import LEVELS
+from noream_eval.ingest.normalise import key_one
+from noream_eval.schema import LEVELS, UNKNOWN
+from noream_eval.sources import SOURCES, SourceSpec
 
 __all__ = [
-    "SOURCES",
+    "DEFAULT_PARAMETERS",
+    "DELIMITERS",
     "EvaluationConfig",
     "Instrument",
     "SourceProfile",
     "load_config",
     "load_instruments",
+    "parse_config",
 ]
 
+#: Delimiters a CSV profile may name (``auto`` detects one of them from the header line).
+DELIMITERS: dict[str, str] = {",": ",", ";": ";", "\t": "\t", "|": "|"}
+_DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 
-@dataclass(frozen=True)
-class SourceKind:
-    """What a source of a given name feeds and which fields it may map."""
+_PROFILE_KEYS = frozenset(
+    {
+        "path",
+        "format",
+        "sheet",
+        "header_row",
+        "encoding",
+        "delimiter",
+        "dayfirst",
+        "identifiers",
+        "free_text",
+        "columns",
+        "values",
+        "domains",
+        "items",
+        "instrument",
+        "list_separator",
+    }
+)
+_EVALUATION_KEYS = frozenset(
+    {"name", "data_cut", "data_start", "programme_start", "dayfirst", "key_file", "cohorts"}
+)
+_INSTRUMENT_KEYS = frozenset(
+    {
+        "title",
+        "n_items",
+        "item_min",
+        "item_max",
+        "anchors",
+        "higher_is_better",
+        "reference",
+        "metric",
+    }
+)
 
-    table: str
-    fields: dict[str, str]  # canonical field -> kind understood by ingest
-    required: tuple[str, ...]
-    wide: Literal["domains", "items"] | None = None
-
-
-#: The raw sources ingest understands, keyed by the name used in ``[sources.NAME]``.
-SOURCES: dict[str, SourceKind] = {
-    "families": SourceKind(
-        "families",
-        {
-            "family_ref": "ref",
-            "site": "str",
-            "cohort": "category",
-            "first_contact_date": "date",
-            "enrolled_date": "date",
-            "exit_date": "date",
-            "exit_reason": "category",
-            "n_children": "int",
-            "youngest_child_dob": "dob",
-            "youngest_child_age_band": "category",
-            "immigration_status": "category",
-            "history_known_from": "date",
-        },
-        ("family_ref", "cohort", "first_contact_date"),
-    ),
-    "referrals": SourceKind(
-        "referrals",
-        {
-            "referral_id": "id",
-            "family_ref": "ref",
-            "site": "str",
-            "referral_date": "date",
-            "source": "category",
-            "outcome": "category",
-        },
-        ("referral_id", "family_ref", "referral_date"),
-    ),
-    "payments": SourceKind(
-        "payments",
-        {
-            "payment_id": "id",
-            "family_ref": "ref",
-            "payment_date": "date",
-            "scheme": "category",
-            "type": "category",
-            "amount_gbp": "money",
-        },
-        ("payment_id", "family_ref", "payment_date", "scheme", "amount_gbp"),
-    ),
-    "domain_assessments": SourceKind(
-        "domain_scores",
-        {"family_ref": "ref", "assessment_date": "date", "timepoint": "category"},
-        ("family_ref", "assessment_date", "timepoint"),
-        wide="domains",
-    ),
-    "wellbeing_survey": SourceKind(
-        "wellbeing_items",
-        {
-            "response_id": "id",
-            "family_ref": "ref",
-            "respondent": "category",
-            "timepoint": "category",
-            "response_date": "date",
-        },
-        ("response_id", "family_ref", "timepoint", "response_date"),
-        wide="items",
-    ),
-    "staff_survey": SourceKind(
-        "staff_responses",
-        {
-            "respondent_ref": "person",
-            "role": "category",
-            "directorate": "category",
-            "timepoint": "category",
-        },
-        ("respondent_ref", "timepoint"),
-        wide="items",
-    ),
-    "meetings": SourceKind(
-        "meetings",
-        {
-            "meeting_id": "id",
-            "meeting_date": "date",
-            "kind": "category",
-            "agencies": "list",
-            "directorates": "list",
-            "family_refs": "reflist",
-        },
-        ("meeting_id", "meeting_date", "kind"),
-    ),
-    "deliverables": SourceKind(
-        "deliverables",
-        {
-            "deliverable_id": "id",
-            "kind": "category",
-            "title": "str",
-            "date": "date",
-            "site": "str",
-            "attendees": "int",
-            "las_reached": "int",
-            "status": "category",
-        },
-        ("deliverable_id", "kind"),
-    ),
-}
-
-#: Canonical category levels of each categorical raw field, by source.
-FIELD_LEVELS: dict[tuple[str, str], str] = {
-    ("families", "cohort"): "cohort",
-    ("families", "exit_reason"): "exit_reason",
-    ("families", "youngest_child_age_band"): "age_band",
-    ("families", "immigration_status"): "immigration_status",
-    ("referrals", "source"): "referral_source",
-    ("referrals", "outcome"): "referral_outcome",
-    ("payments", "scheme"): "scheme",
-    ("payments", "type"): "payment_type",
-    ("domain_assessments", "timepoint"): "timepoint",
-    ("wellbeing_survey", "respondent"): "respondent",
-    ("wellbeing_survey", "timepoint"): "timepoint",
-    ("staff_survey", "role"): "staff_role",
-    ("staff_survey", "directorate"): "directorate",
-    ("staff_survey", "timepoint"): "timepoint",
-    ("meetings", "kind"): "meeting_kind",
-    ("meetings", "agencies"): "agency",
-    ("meetings", "directorates"): "directorate",
-    ("deliverables", "kind"): "deliverable_kind",
-    ("deliverables", "status"): "deliverable_status",
-}
-
-_PROFILE_KEYS = {
-    "path",
-    "format",
-    "sheet",
-    "header_row",
-    "encoding",
-    "identifiers",
-    "columns",
-    "values",
-    "domains",
-    "items",
-    "instrument",
-    "list_separator",
-    "dayfirst",
-}
-_EVALUATION_KEYS = {
-    "name",
-    "data_cut",
-    "data_start",
-    "programme_start",
-    "dayfirst",
-    "key_file",
-    "cohorts",
-}
-_DEFAULT_PARAMETERS: dict[str, Any] = {
-    "window_days": 365,
-    "episode_gap_days": 35,
-    "min_cell": 6,
-    "score_min": 1,
-    "score_max": 5,
+#: Pre-specified parameters and their defaults: (default, minimum, maximum).
+DEFAULT_PARAMETERS: dict[str, tuple[int, int, int]] = {
+    "window_days": (365, 1, 3660),
+    "episode_gap_days": (35, 1, 3660),
+    "min_cell": (6, 1, 1000),
+    "score_min": (1, 0, 100),
+    "score_max": (5, 1, 100),
 }
 
 
@@ -227,24 +119,59 @@ class Instrument:
     metric: tuple[float, ...] = ()
 
 
-def _instrument(name: str, entry: Mapping[str, Any], where: str) -> Instrument:
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _instrument(name: str, entry: Any, where: str) -> Instrument:
+    here = f"{where} [instruments.{name}]"
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{here} must be a table of settings (n_items, item_min, ...).")
+    _unknown_keys(entry, _INSTRUMENT_KEYS, here)
+    for key in ("n_items", "item_min", "item_max"):
+        if not _whole(entry.get(key)):
+            raise ConfigError(f"{here} needs {key} as a whole number.")
+    n_items, lo, hi = int(entry["n_items"]), int(entry["item_min"]), int(entry["item_max"])
+    if n_items < 1 or lo >= hi:
+        raise ConfigError(f"{here}: n_items must be at least 1 and item_min below item_max.")
+    anchors = entry.get("anchors", {})
+    if not isinstance(anchors, Mapping) or not all(_whole(v) for v in anchors.values()):
+        raise ConfigError(f'{here} anchors must be a table of label = score, e.g. "Often" = 4.')
+    seen: dict[str, tuple[str, int]] = {}
+    for label, score in anchors.items():
+        if not lo <= score <= hi:
+            raise ConfigError(
+                f"{here} anchors: {label!r} = {score} is outside the scale {lo} to {hi}."
+            )
+        k = key_one(str(label))
+        if k in seen and seen[k][1] != score:
+            raise ConfigError(
+                f"{here} anchors: {seen[k][0]!r} and {label!r} are the same label once case, "
+                f"spaces and punctuation are ignored, but score {seen[k][1]} and {score}. "
+                "Keep one of them."
+            )
+        seen[k] = (str(label), int(score))
+    metric = entry.get("metric", ())
     try:
-        return Instrument(
-            name=name,
-            title=str(entry.get("title", name)),
-            n_items=int(entry["n_items"]),
-            item_min=int(entry["item_min"]),
-            item_max=int(entry["item_max"]),
-            anchors={str(k): int(v) for k, v in entry.get("anchors", {}).items()},
-            higher_is_better=bool(entry.get("higher_is_better", True)),
-            reference=str(entry.get("reference", "")),
-            metric=tuple(float(x) for x in entry.get("metric", ())),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
+        metric_t = tuple(float(x) for x in metric)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{here} metric must be a list of numbers.") from None
+    if metric_t and len(metric_t) != n_items * (hi - lo) + 1:
         raise ConfigError(
-            f"{where}: instrument {name!r} needs n_items, item_min and item_max "
-            f"(integers) and anchors (label = score); problem: {exc}"
-        ) from None
+            f"{here} metric has {len(metric_t)} entries; a conversion table from raw sum "
+            f"{n_items * lo} to {n_items * hi} needs {n_items * (hi - lo) + 1}."
+        )
+    return Instrument(
+        name=name,
+        title=str(entry.get("title", name)),
+        n_items=n_items,
+        item_min=lo,
+        item_max=hi,
+        anchors={str(k): int(v) for k, v in anchors.items()},
+        higher_is_better=bool(entry.get("higher_is_better", True)),
+        reference=str(entry.get("reference", "")),
+        metric=metric_t,
+    )
 
 
 def load_instruments(extra: Mapping[str, Any] | None = None) -> dict[str, Instrument]:
@@ -260,6 +187,13 @@ def load_instruments(extra: Mapping[str, Any] | None = None) -> dict[str, Instru
     dict
         Instrument name -> :class:`Instrument`.
 
+    Raises
+    ------
+    ConfigError
+        If an entry has an unknown key, a missing or malformed setting, an
+        anchor outside the scale or two anchors that differ only in case or
+        punctuation but score differently.
+
     Examples
     --------
     >>> load_instruments()["swemwbs"].n_items
@@ -268,8 +202,10 @@ def load_instruments(extra: Mapping[str, Any] | None = None) -> dict[str, Instru
     text = resources.files("noream_eval").joinpath("instruments.toml").read_text("utf-8")
     raw = tomllib.loads(text)
     out = {k: _instrument(k, v, "instruments.toml") for k, v in raw.items()}
+    if extra is not None and not isinstance(extra, Mapping):
+        raise ConfigError("[instruments] must hold tables such as [instruments.my_scale].")
     for k, v in (extra or {}).items():
-        out[k] = _instrument(k, v, "[instruments] of the config")
+        out[k] = _instrument(k, v, "The config's")
     return out
 
 
@@ -280,30 +216,41 @@ class SourceProfile:
     Attributes
     ----------
     name
-        Source name (``referrals``, ``families``, ...; see :data:`SOURCES`).
+        Source name (``referrals``, ``families``, ...; see
+        :data:`noream_eval.sources.SOURCES`).
+    base_dir
+        Folder that ``path`` is relative to (the config file's folder).
     path
         File name or glob pattern, relative to ``base_dir``.
     format
         ``csv`` or ``xlsx``.
     sheet
-        Worksheet name (xlsx only; first sheet when None).
+        Worksheet name (xlsx only; may be omitted for a single-sheet workbook).
     header_row
-        1-based row of the header, as a person sees it in the spreadsheet.
+        1-based row of the header as a person sees it in the spreadsheet, or
+        a tuple of consecutive rows for a header spanning several rows (their
+        cells are joined with a space).
     encoding
         CSV encoding or ``auto``.
+    delimiter
+        CSV delimiter (``,``, ``;``, tab or ``|``) or ``auto``.
     columns
-        Raw header -> canonical field.
+        Raw header -> canonical field. Headers match ignoring case and spacing.
     values
-        Canonical field -> (raw code -> canonical category).
+        Field -> (raw code -> canonical category).
     identifiers
         Raw columns holding direct identifiers: used only for linkage or age
-        bands, never output.
+        bands, never output; their values are also redacted wherever they
+        appear in another column.
+    free_text
+        Raw columns holding free text (mapped to ``notes`` or ``title``); their
+        text is kept only after identifier scrubbing.
     domains, items
         Raw header -> domain (domain assessments) or item number (surveys).
     instrument
         Instrument registry name (surveys).
     list_separator
-        Separator of list cells (meetings).
+        Separator of cells holding several codes or references (meetings).
     dayfirst
         Date convention of this export.
     """
@@ -313,11 +260,13 @@ class SourceProfile:
     path: str
     format: Literal["csv", "xlsx"]
     sheet: str | None
-    header_row: int
+    header_row: int | tuple[int, ...]
     encoding: str
     columns: Mapping[str, str]
     values: Mapping[str, Mapping[str, str]]
     identifiers: tuple[str, ...]
+    delimiter: str = "auto"
+    free_text: tuple[str, ...] = ()
     domains: Mapping[str, str] = field(default_factory=dict)
     items: Mapping[str, int] = field(default_factory=dict)
     instrument: str | None = None
@@ -325,14 +274,23 @@ class SourceProfile:
     dayfirst: bool = True
 
     @property
-    def kind(self) -> SourceKind:
-        """The :class:`SourceKind` of this source."""
+    def spec(self) -> SourceSpec:
+        """The :class:`~noream_eval.sources.SourceSpec` of this source."""
         return SOURCES[self.name]
 
     @property
     def raw_for(self) -> dict[str, str]:
-        """Canonical field -> raw header."""
-        return {v: k for k, v in self.columns.items()}
+        """Field -> raw header (the first, where several map to one ``text`` field)."""
+        out: dict[str, str] = {}
+        for raw, fld in self.columns.items():
+            out.setdefault(fld, raw)
+        return out
+
+    @property
+    def mapped_columns(self) -> list[str]:
+        """Every raw column the profile reads: column map, domains, items, identifiers."""
+        cols = [*self.columns, *self.domains, *self.items, *self.identifiers]
+        return list(dict.fromkeys(cols))
 
     def files(self) -> list[Path]:
         """Return the files this profile reads, sorted by name.
@@ -379,6 +337,8 @@ class EvaluationConfig:
         Cohort names (category levels of ``families.cohort``).
     parameters
         Pre-specified analysis parameters (defaults filled in).
+    parameters_given
+        The parameter names the config set explicitly (the rest are defaults).
     sources
         Source name -> :class:`SourceProfile`.
     instruments
@@ -400,6 +360,7 @@ class EvaluationConfig:
     sources: Mapping[str, SourceProfile]
     instruments: Mapping[str, Instrument]
     sha256: str
+    parameters_given: tuple[str, ...] = ()
 
 
 def _date(value: Any, where: str) -> dt.date:
@@ -413,105 +374,280 @@ def _date(value: Any, where: str) -> dt.date:
         raise ConfigError(f"{where} = {value!r} is not a date; write it as YYYY-MM-DD.") from None
 
 
-def _unknown_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    extra = sorted(set(table) - allowed)
+def _unknown_keys(table: Mapping[str, Any], allowed: frozenset[str] | set[str], where: str) -> None:
+    extra = sorted(set(table) - set(allowed))
     if extra:
+        near = ""
+        guess = difflib.get_close_matches(extra[0], sorted(allowed), n=1)
+        if guess:
+            near = f" Did you mean {guess[0]!r}?"
         raise ConfigError(
-            f"{where} has unknown setting(s) {extra}; allowed settings: {sorted(allowed)}."
+            f"{where} has unknown setting(s) {extra}; allowed settings: {sorted(allowed)}.{near}"
         )
 
 
-def _profile(name: str, raw: Mapping[str, Any], base_dir: Path, dayfirst: bool) -> SourceProfile:
+def _table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}.{key} must be a table ([{where[1:-1]}.{key}]).")
+    return dict(value)
+
+
+def _str_list(raw: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise ConfigError(f'{where} {key} must be a list of raw column names, e.g. ["Notes"].')
+    return tuple(value)
+
+
+def _header_row(value: Any, where: str) -> int | tuple[int, ...]:
+    if _whole(value) and value >= 1:
+        return int(value)
+    if (
+        isinstance(value, list)
+        and value
+        and all(_whole(v) and v >= 1 for v in value)
+        and all(b == a + 1 for a, b in itertools.pairwise(value))
+    ):
+        return int(value[0]) if len(value) == 1 else tuple(int(v) for v in value)
+    raise ConfigError(
+        f"{where} header_row = {value!r}; give the 1-based row number of the header (e.g. 3), "
+        "or consecutive rows for a header spanning two rows (e.g. [3, 4])."
+    )
+
+
+def _delimiter(value: Any, where: str) -> str:
+    if isinstance(value, str):
+        if value == "auto" or value in DELIMITERS:
+            return value
+        if value.strip().lower() in _DELIMITER_WORDS:
+            return _DELIMITER_WORDS[value.strip().lower()]
+    raise ConfigError(
+        f'{where} delimiter = {value!r}; use "auto" (the default), ",", ";", "\\t" (tab) or "|".'
+    )
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\ufeff", "")).strip().casefold()
+
+
+def _key_collisions(mapping: Mapping[str, Any], where: str, what: str) -> None:
+    """Two entries that match the same cells must agree."""
+    seen: dict[str, tuple[str, Any]] = {}
+    for raw, target in mapping.items():
+        k = key_one(str(raw))
+        if k in seen and seen[k][1] != target:
+            first, other = seen[k]
+            raise ConfigError(
+                f"{where}: {first!r} and {raw!r} are the same {what} once case, spaces and "
+                f"punctuation are ignored, but map to {other!r} and {target!r}. Keep one entry, "
+                "or make them map to the same value."
+            )
+        seen.setdefault(k, (str(raw), target))
+
+
+def _profile(
+    name: str, raw: Any, base_dir: Path, dayfirst: bool, cohorts: tuple[str, ...]
+) -> SourceProfile:
     where = f"[sources.{name}]"
     if name not in SOURCES:
         raise ConfigError(f"{where}: unknown source {name!r}; known sources: {sorted(SOURCES)}.")
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must be a table of settings (path, columns, ...).")
     _unknown_keys(raw, _PROFILE_KEYS, where)
-    kind = SOURCES[name]
-    if "path" not in raw:
+    spec = SOURCES[name]
+    if "path" not in raw or not isinstance(raw["path"], str):
         raise ConfigError(
             f"{where} needs `path` (the file name or a glob such as 'payments*.csv')."
         )
-    fmt = raw.get("format") or ("xlsx" if str(raw["path"]).lower().endswith(".xlsx") else "csv")
+    fmt = raw.get("format") or (
+        "xlsx" if raw["path"].lower().endswith((".xlsx", ".xls")) else "csv"
+    )
     if fmt not in ("csv", "xlsx"):
         raise ConfigError(f"{where} format = {fmt!r}; use 'csv' or 'xlsx'.")
-    header_row = raw.get("header_row", 1)
-    if not isinstance(header_row, int) or header_row < 1:
-        raise ConfigError(
-            f"{where} header_row = {header_row!r}; give the 1-based row number of the header."
-        )
-    columns = dict(raw.get("columns", {}))
+    if fmt == "csv" and raw.get("sheet") is not None:
+        raise ConfigError(f"{where} sets `sheet` but format is csv; remove `sheet` or set format.")
+    if fmt == "xlsx":
+        for key in ("encoding", "delimiter"):
+            if key in raw:
+                raise ConfigError(f"{where} sets `{key}`, which applies to CSV files only.")
+    sheet = raw.get("sheet")
+    if sheet is not None and not isinstance(sheet, str):
+        raise ConfigError(f"{where} sheet must be the worksheet's name in quotes.")
+    header_row = _header_row(raw.get("header_row", 1), where)
+    encoding = raw.get("encoding", "auto")
+    if not isinstance(encoding, str):
+        raise ConfigError(f"{where} encoding must be text such as 'auto', 'utf-8' or 'cp1252'.")
+    if encoding != "auto":
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ConfigError(
+                f"{where} encoding = {encoding!r} is not an encoding Python knows; use 'auto', "
+                "'utf-8', 'utf-16' or 'cp1252'."
+            ) from None
+    delimiter = _delimiter(raw.get("delimiter", "auto"), where)
+    day = raw.get("dayfirst", dayfirst)
+    if not isinstance(day, bool):
+        raise ConfigError(f"{where} dayfirst must be true or false.")
+    sep = raw.get("list_separator", ";")
+    if not isinstance(sep, str) or not sep:
+        raise ConfigError(f"{where} list_separator must be a non-empty string such as ';'.")
+
+    columns = _table(raw, "columns", where)
     for raw_col, canon in columns.items():
-        if canon not in kind.fields:
+        if canon not in spec.field_names:
             raise ConfigError(
                 f"{where}.columns maps {raw_col!r} to {canon!r}, which is not a field of this "
-                f"source; fields: {sorted(kind.fields)}."
+                f"source; fields: {spec.field_names}."
             )
+    keys: dict[str, str] = {}
+    for raw_col in [*columns, *_table(raw, "domains", where), *_table(raw, "items", where)]:
+        k = _header_key(raw_col)
+        if k in keys and keys[k] != raw_col:
+            raise ConfigError(
+                f"{where} names the columns {keys[k]!r} and {raw_col!r}, which are the same "
+                "header once case and spacing are ignored."
+            )
+        keys[k] = raw_col
     targets = list(columns.values())
-    dupes = sorted({t for t in targets if targets.count(t) > 1})
+    dupes = sorted({t for t in targets if targets.count(t) > 1 and spec.kind(t) != "text"})
     if dupes:
         raise ConfigError(f"{where}.columns maps several raw columns to {dupes}; map one each.")
-    missing = [f for f in kind.required if f not in targets]
+    missing = [f for f in spec.required if f not in targets]
     if missing:
         raise ConfigError(
             f"{where}.columns does not map the required field(s) {missing}; add lines like "
             f'"Raw header" = "{missing[0]}".'
         )
-    values = {k: dict(v) for k, v in raw.get("values", {}).items()}
+
+    identifiers = _str_list(raw, "identifiers", where)
+    for col in identifiers:
+        fld = columns.get(col)
+        if fld is not None and not spec.field(fld).identifier:
+            raise ConfigError(
+                f"{where}: {col!r} is declared an identifier column but is mapped to {fld!r}, "
+                "whose values would be kept. Remove it from one of the two."
+            )
+    free_text = _str_list(raw, "free_text", where)
+    for col in free_text:
+        fld = columns.get(col)
+        if fld is None or spec.kind(fld) != "text":
+            text_fields = [f for f in spec.field_names if spec.kind(f) == "text"]
+            raise ConfigError(
+                f"{where} free_text names {col!r}, which is not mapped to a free-text field; "
+                f'map it in [{where[1:-1]}.columns] (e.g. "{col}" = "{text_fields[0]}").'
+                if text_fields
+                else f"{where} free_text names {col!r}, but this source keeps no free text."
+            )
+        if col in identifiers:
+            raise ConfigError(f"{where}: {col!r} cannot be both an identifier and free text.")
+    for raw_col, fld in columns.items():
+        if spec.kind(fld) == "text" and raw_col not in free_text:
+            raise ConfigError(
+                f"{where}.columns maps {raw_col!r} to the free-text field {fld!r}: add it to "
+                f'free_text (free_text = ["{raw_col}"]) to confirm that its text may be kept '
+                "after identifier scrubbing."
+            )
+
+    values = _table(raw, "values", where)
     for fld, mapping in values.items():
-        level_name = FIELD_LEVELS.get((name, fld))
-        if level_name is None:
+        if fld not in spec.categorical:
             raise ConfigError(
-                f"{where}.values.{fld}: {fld!r} is not a categorical field of this source."
+                f"{where}.values.{fld}: {fld!r} is not a categorical field of this source; "
+                f"categorical fields: {spec.categorical}."
             )
-        allowed = set(LEVELS[level_name]) | {"unknown"}
-        bad = {k: v for k, v in mapping.items() if v not in allowed}
-        if bad and fld != "cohort":
-            raw_code, target = next(iter(bad.items()))
+        if not isinstance(mapping, Mapping) or not all(
+            isinstance(v, str) for v in mapping.values()
+        ):
             raise ConfigError(
-                f"{where}.values.{fld} maps {raw_code!r} to {target!r}, which is not a "
-                f"category; categories: {sorted(allowed)}."
+                f'{where}.values.{fld} must be a table of "raw code" = "category" lines.'
             )
-    domains = dict(raw.get("domains", {}))
-    items = dict(raw.get("items", {}))
-    if kind.wide == "domains":
+        levels = cohorts if fld == "cohort" else spec.levels(fld)
+        allowed = [*levels, UNKNOWN]
+        for raw_code, target in mapping.items():
+            if target not in allowed:
+                what = (
+                    f"which is not in [evaluation] cohorts = {list(cohorts)} (or 'unknown')"
+                    if fld == "cohort"
+                    else f"which is not a category; categories: {allowed}"
+                )
+                raise ConfigError(f"{where}.values.{fld} maps {raw_code!r} to {target!r}, {what}.")
+        _key_collisions(mapping, f"{where}.values.{fld}", "code")
+        values[fld] = dict(mapping)
+
+    domains = _table(raw, "domains", where)
+    items = _table(raw, "items", where)
+    instrument = raw.get("instrument")
+    if spec.wide == "domains":
         if not domains:
             raise ConfigError(
                 f"{where} needs a [{where[1:-1]}.domains] table (raw column = domain)."
             )
-        bad_d = sorted(set(domains.values()) - set(LEVELS["domain"]))
+        bad_d = sorted({d for d in domains.values() if d not in LEVELS["domain"]}, key=str)
         if bad_d:
             raise ConfigError(
                 f"{where}.domains names unknown domain(s) {bad_d}; "
                 f"domains: {list(LEVELS['domain'])}."
             )
-    if kind.wide == "items":
-        if not items or "instrument" not in raw:
+        twice = sorted({d for d in domains.values() if list(domains.values()).count(d) > 1})
+        if twice:
+            raise ConfigError(f"{where}.domains maps several columns to {twice}; map one each.")
+    elif domains:
+        raise ConfigError(f"{where} has a domains table, which only domain_assessments uses.")
+    if spec.wide == "items":
+        if not items or instrument is None:
             raise ConfigError(
                 f"{where} needs `instrument` and an [{where[1:-1]}.items] table "
                 "(raw column = item number)."
             )
-        if not all(isinstance(i, int) and i >= 1 for i in items.values()):
+        if not all(_whole(i) and i >= 1 for i in items.values()):
             raise ConfigError(f"{where}.items: item numbers must be whole numbers from 1.")
-    idents = raw.get("identifiers", [])
-    if not isinstance(idents, list) or not all(isinstance(x, str) for x in idents):
-        raise ConfigError(f"{where} identifiers must be a list of raw column names.")
+        numbers = list(items.values())
+        twice_i = sorted({i for i in numbers if numbers.count(i) > 1})
+        if twice_i:
+            raise ConfigError(f"{where}.items maps several columns to item(s) {twice_i}.")
+    else:
+        if items or instrument is not None:
+            raise ConfigError(f"{where} has `instrument`/items, which only the survey sources use.")
     return SourceProfile(
         name=name,
         base_dir=base_dir,
         path=str(raw["path"]),
         format=fmt,
-        sheet=raw.get("sheet"),
+        sheet=sheet,
         header_row=header_row,
-        encoding=str(raw.get("encoding", "auto")),
+        encoding=encoding,
+        delimiter=delimiter,
         columns=columns,
         values=values,
-        identifiers=tuple(idents),
+        identifiers=identifiers,
+        free_text=free_text,
         domains=domains,
         items=items,
-        instrument=raw.get("instrument"),
-        list_separator=str(raw.get("list_separator", ";")),
-        dayfirst=bool(raw.get("dayfirst", dayfirst)),
+        instrument=instrument,
+        list_separator=sep,
+        dayfirst=day,
     )
+
+
+def _parameters(raw: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError("[parameters] must be a table of name = value lines.")
+    _unknown_keys(raw, frozenset(DEFAULT_PARAMETERS), "[parameters]")
+    params = {k: v[0] for k, v in DEFAULT_PARAMETERS.items()}
+    for k, value in raw.items():
+        _, lo, hi = DEFAULT_PARAMETERS[k]
+        if not _whole(value) or not lo <= value <= hi:
+            raise ConfigError(
+                f"[parameters] {k} = {value!r}; give a whole number from {lo} to {hi}."
+            )
+        params[k] = int(value)
+    if params["score_min"] >= params["score_max"]:
+        raise ConfigError("[parameters] score_min must be below score_max.")
+    return params, tuple(sorted(raw))
 
 
 def parse_config(
@@ -537,31 +673,45 @@ def parse_config(
         raise ConfigError("[evaluation] data_start is after data_cut.")
     prog = ev.get("programme_start")
     programme_start = _date(prog, "[evaluation] programme_start") if prog is not None else None
-    dayfirst = bool(ev.get("dayfirst", True))
-    key_file = base_dir / ev["key_file"] if ev.get("key_file") else None
-    cohorts = tuple(ev.get("cohorts", ("noream", "comparison")))
-    params = dict(_DEFAULT_PARAMETERS)
-    params.update(raw.get("parameters", {}))
+    dayfirst = ev.get("dayfirst", True)
+    if not isinstance(dayfirst, bool):
+        raise ConfigError("[evaluation] dayfirst must be true or false.")
+    key_file = ev.get("key_file")
+    if key_file is not None and not isinstance(key_file, str):
+        raise ConfigError("[evaluation] key_file must be a file name in quotes.")
+    cohorts = ev.get("cohorts", ["noream", "comparison"])
+    if (
+        not isinstance(cohorts, list)
+        or not cohorts
+        or not all(isinstance(c, str) and c for c in cohorts)
+        or len(set(cohorts)) != len(cohorts)
+    ):
+        raise ConfigError(
+            '[evaluation] cohorts must be a list of names, e.g. ["noream", "comparison"].'
+        )
+    params, given = _parameters(raw.get("parameters"))
     srcs = raw.get("sources", {})
-    if "families" not in srcs:
+    if not isinstance(srcs, Mapping) or "families" not in srcs:
         raise ConfigError(
             "The config has no [sources.families] profile; every other source links to families."
         )
-    sources = {n: _profile(n, p, base_dir, dayfirst) for n, p in srcs.items()}
-    for n, prof in sources.items():
-        if "cohort" in prof.values:
-            bad = sorted(set(prof.values["cohort"].values()) - set(cohorts) - {"unknown"})
-            if bad:
-                raise ConfigError(
-                    f"[sources.{n}].values.cohort maps to {bad}, which are not in "
-                    f"[evaluation] cohorts = {list(cohorts)}."
-                )
+    cohorts_t = tuple(cohorts)
+    sources = {n: _profile(n, p, base_dir, dayfirst, cohorts_t) for n, p in srcs.items()}
     instruments = load_instruments(raw.get("instruments"))
     for n, prof in sources.items():
-        if prof.instrument is not None and prof.instrument not in instruments:
+        if prof.instrument is None:
+            continue
+        inst = instruments.get(prof.instrument)
+        if inst is None:
             raise ConfigError(
                 f"[sources.{n}] instrument = {prof.instrument!r} is not in the registry; "
                 f"known: {sorted(instruments)}. Add it under [instruments.{prof.instrument}]."
+            )
+        too_high = sorted(i for i in prof.items.values() if i > inst.n_items)
+        if too_high:
+            raise ConfigError(
+                f"[sources.{n}].items names item(s) {too_high}, but {inst.name} has "
+                f"{inst.n_items} items."
             )
     return EvaluationConfig(
         path=path,
@@ -571,9 +721,10 @@ def parse_config(
         data_start=data_start,
         programme_start=programme_start,
         dayfirst=dayfirst,
-        key_file=key_file,
-        cohorts=cohorts,
+        key_file=base_dir / key_file if key_file else None,
+        cohorts=cohorts_t,
         parameters=params,
+        parameters_given=given,
         sources=sources,
         instruments=instruments,
         sha256=sha256,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from noream_eval.schema import REJECT_COLUMNS, TABLES, empty_table
 
-__all__ = ["REPORT_COLUMNS", "EvaluationData"]
+__all__ = ["REPORT_COLUMNS", "WARNING_COLUMNS", "EvaluationData"]
 
 #: Columns of the ingest report (one row per source and file).
 REPORT_COLUMNS: tuple[str, ...] = (
@@ -24,6 +24,14 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "duplicates_near",
     "values_dropped",
 )
+
+
+#: Columns of the warnings table (one row per warning of an ingest run).
+WARNING_COLUMNS: tuple[str, ...] = ("source", "file", "field", "message")
+
+
+def _empty_warnings() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in WARNING_COLUMNS})
 
 
 def _empty_rejects() -> pd.DataFrame:
@@ -47,10 +55,15 @@ class EvaluationData:
     staff_responses, meetings, meeting_cases, deliverables : pandas.DataFrame
         Canonical tables; columns and dtypes as in :data:`noream_eval.schema.TABLES`.
     rejects : pandas.DataFrame
-        One row per problem found at ingest: ``source``, ``file``, ``row``
-        (1-based spreadsheet row), ``field``, ``value`` (identifiers redacted),
-        ``reason`` and ``action`` (``row_rejected``, ``value_dropped`` or
-        ``set_unknown``).
+        One row per raw row not kept and per value dropped at ingest:
+        ``source``, ``file``, ``row`` (1-based spreadsheet row), ``field``,
+        ``value`` (scrubbed of identifiers), ``reason`` and ``action``
+        (``row_rejected``, ``duplicate_exact``, ``duplicate_near`` - the
+        reason names the row repeated -, ``value_dropped`` or ``set_unknown``).
+    warnings : pandas.DataFrame
+        Things the analyst should know that did not stop the run (an
+        identifier column absent, a file with no rows kept, an empty table):
+        ``source``, ``file``, ``field``, ``message``.
     ingest_report : pandas.DataFrame
         One row per source file: ``rows_read``, ``rows_kept``,
         ``rows_rejected``, ``duplicates_exact``, ``duplicates_near``,
@@ -64,7 +77,7 @@ class EvaluationData:
     >>> import noream_eval as ne
     >>> data = ne.EvaluationData()
     >>> data.referrals.columns.tolist()
-    ['referral_id', 'family_id', 'site', 'referral_date', 'source', 'outcome']
+    ['referral_id', 'family_id', 'site', 'referral_date', 'source', 'outcome', 'notes']
     """
 
     families: pd.DataFrame = field(default_factory=lambda: empty_table("families"))
@@ -78,6 +91,7 @@ class EvaluationData:
     meeting_cases: pd.DataFrame = field(default_factory=lambda: empty_table("meeting_cases"))
     deliverables: pd.DataFrame = field(default_factory=lambda: empty_table("deliverables"))
     rejects: pd.DataFrame = field(default_factory=_empty_rejects)
+    warnings: pd.DataFrame = field(default_factory=_empty_warnings)
     ingest_report: pd.DataFrame = field(default_factory=_empty_report)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -138,6 +152,7 @@ class EvaluationData:
     def _all_frames(self) -> dict[str, pd.DataFrame]:
         frames = self.tables()
         frames["rejects"] = self.rejects
+        frames["warnings"] = self.warnings
         frames["ingest_report"] = self.ingest_report
         return frames
 

@@ -25,7 +25,7 @@ __all__ = [
     "empty_table",
 ]
 
-Kind = Literal["key", "date", "category", "int", "float", "str", "list"]
+Kind = Literal["key", "date", "category", "int", "float", "str", "text", "list"]
 
 UNKNOWN = "unknown"
 
@@ -111,7 +111,8 @@ class Field:
         Canonical column name.
     kind
         ``key`` (pseudonymous string), ``date``, ``category``, ``int`` (nullable
-        ``Int64``), ``float``, ``str`` or ``list`` (a list of category levels).
+        ``Int64``), ``float``, ``str`` (a short code), ``text`` (free text, kept only
+        after identifier scrubbing) or ``list`` (a list of category levels).
     levels
         Name of the entry in :data:`LEVELS` for ``category`` and ``list`` fields.
     required
@@ -182,6 +183,7 @@ TABLES: dict[str, TableSpec] = {
             F("youngest_child_age_band", "category", "age_band"),
             F("immigration_status", "category", "immigration_status"),
             F("history_known_from", "date", required=True),
+            F("notes", "text"),
         ),
         _t(
             "referrals",
@@ -193,6 +195,7 @@ TABLES: dict[str, TableSpec] = {
             F("referral_date", "date", required=True),
             F("source", "category", "referral_source"),
             F("outcome", "category", "referral_outcome"),
+            F("notes", "text"),
         ),
         _t(
             "payments",
@@ -259,6 +262,7 @@ TABLES: dict[str, TableSpec] = {
             F("kind", "category", "meeting_kind", required=True),
             F("agencies", "list", "agency"),
             F("directorates", "list", "directorate"),
+            F("notes", "text"),
         ),
         _t(
             "meeting_cases",
@@ -273,12 +277,13 @@ TABLES: dict[str, TableSpec] = {
             "one row per model-of-practice output",
             F("deliverable_id", "key", required=True),
             F("kind", "category", "deliverable_kind", required=True),
-            F("title", "str"),
+            F("title", "text"),
             F("date", "date"),
             F("site", "str"),
             F("attendees", "int", min_value=0),
             F("las_reached", "int", min_value=0),
             F("status", "category", "deliverable_status"),
+            F("notes", "text"),
         ),
     )
 }
@@ -288,7 +293,7 @@ REJECT_COLUMNS: tuple[str, ...] = ("source", "file", "row", "field", "value", "r
 
 
 def _dtype(field: Field) -> object:
-    if field.kind in ("key", "str"):
+    if field.kind in ("key", "str", "text"):
         return "string"
     if field.kind == "date":
         return "datetime64[ns]"

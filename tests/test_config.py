@@ -50,8 +50,8 @@ def test_instrument_registry():
         ),
         (lambda r: r["sources"]["referrals"].update(header_row=0), "header_row = 0"),
         (
-            lambda r: r["sources"]["referrals"].update(delimiter=","),
-            "unknown setting(s) ['delimiter']",
+            lambda r: r["sources"]["referrals"].update(delimeter=","),
+            "unknown setting(s) ['delimeter']",
         ),
         (
             lambda r: r["sources"]["payments"]["values"]["scheme"].update({"S17": "s18"}),
@@ -67,7 +67,7 @@ def test_instrument_registry():
         ),
         (
             lambda r: r["sources"]["families"]["values"]["cohort"].update({"Pilot": "pilot"}),
-            "which are not in [evaluation] cohorts",
+            "which is not in [evaluation] cohorts",
         ),
     ],
 )

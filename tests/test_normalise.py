@@ -601,7 +601,7 @@ def test_map_codes_values_always_levels(mapping: dict[str, str], cells: list[obj
     seen: dict[str, str] = {}
     clean = {}
     for raw, target in mapping.items():
-        k = nz._key_one(raw)
+        k = nz.key_one(raw)
         if seen.setdefault(k, target) == target:
             clean[raw] = target
     raw = _obj(cells)

@@ -144,6 +144,9 @@ def test_every_generated_row_is_classified_as_intended(kinds, seed, tmp_path, mo
     assert rep["duplicates_exact"] == intended.count("exact")
     assert rep["duplicates_near"] == intended.count("near")
     assert len(data.payments) == intended.count("kept")
-    rejected_rows = set(data.rejects.loc[data.rejects["source"] == "payments", "row"])
+    rj = data.rejects
+    rejected_rows = set(
+        rj.loc[(rj["source"] == "payments") & (rj["action"] == "row_rejected"), "row"]
+    )
     assert rejected_rows == {i + 2 for i, k in enumerate(intended) if k == "rejected"}
     assert data.payments["amount_gbp"].sum() == pytest.approx(sum(p for *_, p in valid_rows) / 100)

@@ -51,6 +51,7 @@ __all__ = [
     "Normalised",
     "is_blank",
     "key",
+    "key_one",
     "map_code_lists",
     "map_codes",
     "normalise_reference",
@@ -498,7 +499,14 @@ def is_blank(s: pd.Series) -> pd.Series:
     return pd.Series(cells.blank, index=cells.index, name=cells.name)
 
 
-def _key_one(text: str) -> str:
+def key_one(text: str) -> str:
+    """Matching key of one string (see :func:`key`).
+
+    Examples
+    --------
+    >>> key_one(" S.17 "), key_one("Health & Wellbeing")
+    ('s17', 'healthandwellbeing')
+    """
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     folded = folded.replace("&", "and")
     return "".join(ch for ch in folded if ch.isalnum())
@@ -539,7 +547,7 @@ def key(s: pd.Series) -> pd.Series:
     ['s17', 'healthandwellbeing', 'selfreferral', '17', nan]
     """
     cells = _cells(s, as_text=True)
-    keys = [_key_one(u) for u in cells.text_uniques.tolist()]
+    keys = [key_one(u) for u in cells.text_uniques.tolist()]
     return _text_result(cells, pd.Series(keys, dtype="str"))
 
 
@@ -725,13 +733,17 @@ def _parse_money_strings(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, _reasons(~ok, REASON_MONEY)
 
 
-def parse_money(s: pd.Series) -> Normalised:
+def parse_money(
+    s: pd.Series, *, min_value: float | None = None, max_value: float | None = None
+) -> Normalised:
     """Parse amounts of money in pounds.
 
     Parameters
     ----------
     s : pandas.Series
         Raw cells: text such as ``"£1,234.50"`` or numbers.
+    min_value, max_value : float, optional
+        Inclusive bounds in pounds; amounts outside are problems stating the range.
 
     Returns
     -------
@@ -767,6 +779,14 @@ def parse_money(s: pd.Series) -> Normalised:
         problems[cells.num_pos[~finite]] = REASON_MONEY
     problems[cells.date_pos] = REASON_MONEY
     problems[cells.other_pos] = REASON_MONEY
+    if min_value is not None or max_value is not None:
+        lo = -np.inf if min_value is None else min_value
+        hi = np.inf if max_value is None else max_value
+        with np.errstate(invalid="ignore"):
+            out = (values < lo) | (values > hi)
+        if out.any():
+            problems[out] = f"amount outside the allowed range £{lo:,.0f} to £{hi:,.0f}"
+            values[out] = np.nan
     return _result(cells, values, problems)
 
 
@@ -870,7 +890,7 @@ def _code_table(
     allowed_set = set(allowed)
     table: dict[str, str] = {}
     for level in allowed:
-        table.setdefault(_key_one(str(level)), level)
+        table.setdefault(key_one(str(level)), level)
     origin: dict[str, str] = {}
     for raw, target in mapping.items():
         if target not in allowed_set:
@@ -878,7 +898,7 @@ def _code_table(
                 f"value map entry {raw!r} = {target!r}: {target!r} is not a category of this "
                 f"column; use one of {', '.join(repr(a) for a in allowed)}."
             )
-        k = _key_one(str(raw))
+        k = key_one(str(raw))
         if k in origin and table[k] != target:
             raise ValueError(
                 f"value map entries {origin[k]!r} and {raw!r} look the same once case, spaces "
@@ -947,7 +967,7 @@ def map_codes(
     problems = _no_problems(cells.n)
     if len(cells.text_pos):
         keys = cells.text_uniques.tolist()
-        values_u = np.asarray([table.get(_key_one(k)) for k in keys], dtype=object)
+        values_u = np.asarray([table.get(key_one(k)) for k in keys], dtype=object)
         problems_u = _reasons(pd.isna(values_u), REASON_CODE)
         _broadcast(cells, values_u, problems_u, values, problems)
     return _result(cells, pd.array(values, dtype="str"), problems)
@@ -997,7 +1017,7 @@ def map_code_lists(
 
     def one(text: str) -> tuple[list[str], str]:
         items = [item for item in text.split(sep) if item.strip()]
-        found = [table.get(_key_one(item)) for item in items]
+        found = [table.get(key_one(item)) for item in items]
         missing = sum(f is None for f in found)
         kept = list(dict.fromkeys(f for f in found if f is not None))
         if not missing:
@@ -1077,7 +1097,7 @@ def parse_likert(
             raise ValueError(
                 f"anchor {label!r} has score {score}, outside the scale {min_value} to {max_value}"
             )
-        k = _key_one(str(label))
+        k = key_one(str(label))
         if k in table and table[k] != score:
             raise ValueError(
                 f"anchor labels that differ only in case or punctuation score "
@@ -1093,13 +1113,13 @@ def parse_likert(
         if not min_value <= number <= max_value:
             return np.nan, scale_reason
         if label is not None:
-            known = table.get(_key_one(label))
+            known = table.get(key_one(label))
             if known is not None and known != number:
                 return np.nan, REASON_LIKERT_DISAGREE
         return float(number), ""
 
     def one(text: str) -> tuple[float, str]:
-        known = table.get(_key_one(text))
+        known = table.get(key_one(text))
         if known is not None:
             return float(known), ""
         if bare.match(text):

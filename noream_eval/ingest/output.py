@@ -73,6 +73,12 @@ def ingest_report_markdown(data: EvaluationData) -> str:
         ).all()
     )
     lines += ["", f"Reconciliation holds for every file: {'yes' if ok else 'NO'}.", ""]
+    lines += ["## Warnings", ""]
+    if data.warnings.empty:
+        lines.append("None.")
+    else:
+        lines += [f"- {w.message}" for w in data.warnings.itertuples()]
+    lines.append("")
     lines += ["## Canonical tables", "", "| table | rows |", "|---|---:|"]
     lines += [f"| {name} | {len(df):,} |" for name, df in data.tables().items()]
     lines += ["", "## Reasons for rejects", ""]
@@ -131,6 +137,7 @@ def write_outputs(data: EvaluationData, out_dir: str | Path, *, force: bool = Fa
             "files": json.loads(data.ingest_report.to_json(orient="records")),
             "tables": {name: len(df) for name, df in data.tables().items()},
             "rejects": json.loads(_reason_summary(data.rejects).to_json(orient="records")),
+            "warnings": json.loads(data.warnings.to_json(orient="records")),
         }
         (tmp / "ingest_report.json").write_text(
             json.dumps(report, indent=2, sort_keys=True) + "\n", "utf-8"
