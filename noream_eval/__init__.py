@@ -22,6 +22,7 @@ from noream_eval.errors import (
     KeyMissingError,
     MissingColumnError,
     NoreamEvalError,
+    OutputError,
     StatsInputError,
     ValidationError,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "KeyMissingError",
     "MissingColumnError",
     "NoreamEvalError",
+    "OutputError",
     "StatsInputError",
     "ValidationError",
     "__version__",

@@ -1,44 +1,104 @@
-"""The ``noream-eval`` command line."""
+"""The ``noream-eval`` command line.
+
+Exit codes mean one thing everywhere: ``0`` done, ``2`` bad input or config
+(the message says which file, row and column, and what to do), ``3`` internal
+error (a defect to report; ``--debug`` shows the Python traceback).
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from noream_eval import __version__
 from noream_eval.errors import NoreamEvalError
+
+EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
 
 app = typer.Typer(
     name="noream-eval",
     help=(
         "Analysis of the NOREAM pilot evaluation (families with No Recourse to Public Funds).\n\n"
         "Start with `noream-eval sample --out DIR` for synthetic data, then "
-        "`noream-eval ingest DIR/evaluation.toml --out OUT`."
+        "`noream-eval ingest DIR/evaluation.toml --out OUT`.\n\n"
+        "Exit codes: 0 done, 2 bad input or config, 3 internal error."
     ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
+_state = {"debug": False}
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"noream-eval {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help="On an internal error, show the Python traceback (it may hold data)."
+        ),
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
 
 class _Progress:
-    """Prints steps with elapsed time to stderr."""
+    """Prints steps with elapsed time to stderr and remembers the current step."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, step: str = "start-up") -> None:
         self.quiet = quiet
+        self.step = step
         self.t0 = time.perf_counter()
 
     def __call__(self, message: str) -> None:
+        self.step = message
         if not self.quiet:
             typer.echo(f"[{time.perf_counter() - self.t0:6.1f}s] {message} …", err=True)
 
 
-def _fail(exc: BaseException) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(code=2)
+@contextmanager
+def _errors(progress: _Progress) -> Iterator[None]:
+    """Turn expected failures into exit 2 and anything else into exit 3, in one line."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except (NoreamEvalError, FileExistsError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=EXIT_INPUT) from None
+    except Exception:
+        if _state["debug"]:
+            typer.echo(
+                "The traceback below may contain values from the data: do not share it.",
+                err=True,
+            )
+            traceback.print_exc()
+        typer.echo(
+            f"internal error in {progress.step}; please report it with the command and the "
+            "config, not the data (run again with --debug to see the traceback).",
+            err=True,
+        )
+        raise typer.Exit(code=EXIT_INTERNAL) from None
 
 
 @app.command()
@@ -53,27 +113,29 @@ def ingest(
     """Ingest raw LA exports into canonical tables.
 
     Writes one Parquet file per canonical table, rejects.csv (every raw row not
-    kept, with file, row, column and reason), ingest_report.md/.json (rows read,
-    kept, rejected and duplicates per file) and provenance.json. The output
-    folder appears only when the whole run succeeded. The pseudonymisation key
-    comes from NOREAM_EVAL_KEY or the config's key_file.
+    kept, with file, row, column and reason; duplicates with the row they
+    repeat), warnings, ingest_report.md/.json (rows read, kept, rejected and
+    duplicates per file) and provenance.json. The output folder appears only
+    when the whole run succeeded. The pseudonymisation key comes from
+    NOREAM_EVAL_KEY or the config's key_file.
     """
-    from noream_eval.ingest import load, write_outputs
-
     progress = _Progress(quiet)
-    try:
+    with _errors(progress):
+        from noream_eval.ingest import load, write_outputs
+
         if out.exists() and not force:
             raise FileExistsError(f"{out} already exists; pass --force to replace it.")
         data = load(config, progress=progress)
         progress("writing outputs")
         write_outputs(data, out, force=force)
-    except (NoreamEvalError, FileExistsError) as exc:
-        _fail(exc)
+    for w in data.warnings.itertuples():
+        typer.echo(f"warning: {w.message}", err=True)
     rep = data.ingest_report
     typer.echo(
         f"Ingested {int(rep['rows_read'].sum()):,} raw rows from {len(rep)} file(s): "
         f"{int(rep['rows_kept'].sum()):,} kept, {int(rep['rows_rejected'].sum()):,} rejected, "
-        f"{int(rep['duplicates_exact'].sum() + rep['duplicates_near'].sum()):,} duplicates."
+        f"{int(rep['duplicates_exact'].sum() + rep['duplicates_near'].sum()):,} duplicates"
+        + (f", {len(data.warnings)} warning(s)." if len(data.warnings) else ".")
     )
     for name, df in data.tables().items():
         typer.echo(f"  {name:<16} {len(df):>9,} rows")
@@ -98,10 +160,13 @@ def sample(
     secret), truth.json and a README describing the truth and the injected mess.
     The default seed reproduces the shipped data/sample byte for byte.
     """
-    from noream_eval.sample import DEFAULT_SEED, generate_sample
-
+    progress = _Progress(quiet=True, step="generating the sample")
     t0 = time.perf_counter()
-    try:
+    with _errors(progress):
+        from noream_eval.sample import DEFAULT_SEED, generate_sample
+
+        if (families is not None and families < 1) or sites < 1:
+            raise NoreamEvalError("--families and --sites must be at least 1.")
         generate_sample(
             out,
             seed=DEFAULT_SEED if seed is None else seed,
@@ -109,8 +174,6 @@ def sample(
             n_sites=sites,
             force=force,
         )
-    except (NoreamEvalError, FileExistsError, ValueError) as exc:
-        _fail(exc)
     typer.echo(f"Sample written to {out}/ in {time.perf_counter() - t0:.1f}s.")
 
 

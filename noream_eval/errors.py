@@ -13,6 +13,7 @@ __all__ = [
     "KeyMissingError",
     "MissingColumnError",
     "NoreamEvalError",
+    "OutputError",
     "StatsInputError",
     "ValidationError",
 ]
@@ -36,6 +37,10 @@ class MissingColumnError(InputFileError):
 
 class KeyMissingError(NoreamEvalError):
     """No pseudonymisation key was supplied."""
+
+
+class OutputError(NoreamEvalError):
+    """An output folder or file cannot be written (permissions, disk full, ...)."""
 
 
 class ValidationError(NoreamEvalError):

@@ -54,6 +54,17 @@ class Scrubber:
             return REDACTED
         return text if len(text) <= max_len else text[: max_len - 1] + "…"
 
+    def scrub_message(self, text: str, *, max_len: int = 5000) -> str:
+        """A message of the package's own words: patterns and whole registered values only.
+
+        Single registered name words are not redacted here (the package's own
+        vocabulary - "family", "total" - may coincide with a registered word);
+        values taken from a file must be scrubbed with :meth:`scrub` before
+        they are put into a message.
+        """
+        text = scrub(text, max_len=max_len)
+        return text
+
     def scrub_series(self, values: pd.Series, *, max_len: int = 80) -> pd.Series:
         """:meth:`scrub` of each value, computed once per distinct value."""
         codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)

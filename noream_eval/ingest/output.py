@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from noream_eval.data import EvaluationData
+from noream_eval.errors import OutputError
 
 __all__ = ["ingest_report_markdown", "write_outputs"]
 
@@ -121,14 +122,21 @@ def write_outputs(data: EvaluationData, out_dir: str | Path, *, force: bool = Fa
     ------
     FileExistsError
         If ``out_dir`` exists and ``force`` is false.
+    OutputError
+        If the folder cannot be created or written.
     """
     out = Path(out_dir)
     if out.exists() and not force:
         raise FileExistsError(
             f"{out} already exists; choose another --out folder or pass --force to replace it."
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the output folder {out} ({exc.strerror}); choose another --out."
+        ) from None
     try:
         data.to_parquet(tmp)
         data.rejects.to_csv(tmp / "rejects.csv", index=False, lineterminator="\n")
@@ -149,6 +157,12 @@ def write_outputs(data: EvaluationData, out_dir: str | Path, *, force: bool = Fa
             shutil.rmtree(trash, ignore_errors=True)
         else:
             tmp.rename(out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(
+            f"cannot write the outputs to {out} ({exc.strerror}); check the folder's "
+            "permissions and the free disk space."
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -73,7 +73,7 @@ class _Warnings:
     def frame(self, scrubber: Scrubber) -> pd.DataFrame:
         df = pd.DataFrame(self.rows, columns=list(WARNING_COLUMNS))
         if len(df):
-            df["message"] = scrubber.scrub_series(df["message"], max_len=1000).to_numpy()
+            df["message"] = df["message"].map(scrubber.scrub_message)
         return df.astype("string")
 
 
@@ -112,9 +112,9 @@ def load(
     say = progress or (lambda _msg: None)
     try:
         cfg = config if isinstance(config, EvaluationConfig) else load_config(config)
-        return _run(cfg, scrubber, lambda msg: say(scrubber.scrub(msg, max_len=1000)))
+        return _run(cfg, scrubber, lambda msg: say(scrubber.scrub_message(msg)))
     except NoreamEvalError as exc:
-        raise type(exc)(scrubber.scrub(str(exc), max_len=5000)) from None
+        raise type(exc)(scrubber.scrub_message(str(exc))) from None
 
 
 def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: Progress) -> EvaluationData:
@@ -308,8 +308,8 @@ def _prepare(
         frames.append(frame.reset_index(drop=True))
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     ledger = RowLedger(profile.name, names, np.concatenate(codes), np.concatenate(rows))
-    _register_identifiers(profile, frame, scrubber)
     _blank_and_total(frame, ledger)
+    _register_identifiers(profile, frame.loc[ledger.kept], scrubber)
     _exact_duplicates(profile, frame, ledger)
     frame = frame[[c for c in profile.mapped_columns if c in frame.columns]]
     work, wide = _normalise(profile, frame, ledger, cfg, pseudo)
@@ -317,7 +317,10 @@ def _prepare(
 
 
 def _register_identifiers(profile: SourceProfile, frame: pd.DataFrame, scrubber: Scrubber) -> None:
-    """Every value of an identifier column is redacted wherever it appears later."""
+    """Every value of an identifier column is redacted wherever it appears later.
+
+    Blank and summary rows are left out (a "Total" label is not a name).
+    """
     spec = profile.spec
     cols = [c for c in profile.identifiers if c in frame.columns]
     cols += [c for c, f in profile.columns.items() if spec.field(f).identifier]
@@ -776,7 +779,9 @@ def _rejects(prepared: Mapping[str, Prepared], scrubber: Scrubber) -> pd.DataFra
         return EvaluationData().rejects
     out = pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
     out = out.sort_values("source", kind="stable").reset_index(drop=True)
-    out["reason"] = scrubber.scrub_series(out["reason"], max_len=1000).to_numpy()
+    reasons = out["reason"].astype(object)
+    codes, uniques = pd.factorize(reasons)
+    out["reason"] = np.asarray([scrubber.scrub_message(u) for u in uniques], dtype=object)[codes]
     out = out.astype({c: "string" for c in REJECT_COLUMNS if c != "row"})
     out["row"] = out["row"].astype("Int64")
     return out
