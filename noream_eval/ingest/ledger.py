@@ -234,9 +234,10 @@ class RowLedger:
         action: str,
     ) -> None:
         shown = None
-        if values is not None:
-            raw = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
-            shown = np.asarray(raw, dtype=object)[pos]
+        if isinstance(values, pd.Series):
+            shown = values.iloc[pos].to_numpy(dtype=object)
+        elif values is not None:
+            shown = np.asarray(values, dtype=object)[pos]
         self._records.append(_Record(pos, field, reasons, shown, redact, action))
 
     # ---------------------------------------------------------------- results

@@ -279,6 +279,9 @@ def _cells(s: pd.Series, *, as_text: bool = False) -> _Cells:
     if not isinstance(s, pd.Series):
         s = pd.Series(s)
     if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.cat.categories
+        if pd.api.types.infer_dtype(cats, skipna=True) in ("string", "empty"):
+            return _cells_of_codes(s)
         s = s.astype(object)
     n = len(s)
     missing = s.isna().to_numpy(dtype=bool)
@@ -347,6 +350,39 @@ def _cells(s: pd.Series, *, as_text: bool = False) -> _Cells:
         date_pos=date_pos,
         dates=dates,
         other_pos=other_pos,
+    )
+
+
+def _cells_of_codes(s: pd.Series) -> _Cells:
+    """:func:`_cells` of a categorical column of strings: work on its categories only.
+
+    Ingest keeps raw text columns as categoricals (each distinct string stored
+    once), so a column of millions of cells costs one pass over its codes.
+    """
+    codes = s.cat.codes.to_numpy()
+    raw = _as_str_series(s.cat.categories)
+    stripped = raw.str.replace("\u00a0", " ", regex=False).str.strip()
+    merged, uniques = pd.factorize(stripped)
+    uniques = _as_str_series(uniques).reset_index(drop=True)
+    cell = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1)
+    empty = np.flatnonzero(uniques.eq("").to_numpy(dtype=bool, na_value=False))
+    blank = cell < 0
+    if len(empty):
+        blank |= cell == empty[0]
+    text_pos = np.flatnonzero(~blank)
+    nothing = np.empty(0, dtype=np.intp)
+    return _Cells(
+        index=s.index,
+        name=s.name,
+        blank=blank,
+        text_pos=text_pos,
+        text_codes=cell[text_pos],
+        text_uniques=uniques,
+        num_pos=nothing,
+        num=np.empty(0),
+        date_pos=nothing,
+        dates=np.empty(0, dtype=object),
+        other_pos=nothing,
     )
 
 

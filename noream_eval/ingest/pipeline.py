@@ -306,7 +306,7 @@ def _prepare(
         codes.append(np.full(len(frame), i, dtype=np.int32))
         rows.append(frame.index.to_numpy(dtype=np.int64))
         frames.append(frame.reset_index(drop=True))
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame = _encode(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
     ledger = RowLedger(profile.name, names, np.concatenate(codes), np.concatenate(rows))
     _blank_and_total(frame, ledger)
     _register_identifiers(profile, frame.loc[ledger.kept], scrubber)
@@ -328,29 +328,66 @@ def _register_identifiers(profile: SourceProfile, frame: pd.DataFrame, scrubber:
         scrubber.add(frame[col])
 
 
+def _encode(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as categoricals: each distinct string stored and parsed once.
+
+    CSV columns are all text; Excel columns (mixed Python values) stay as they are.
+    """
+    out = {}
+    for c in frame.columns:
+        col = frame[c]
+        if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+            codes, uniques = pd.factorize(col)
+            out[c] = pd.Categorical.from_codes(
+                codes, dtype=pd.CategoricalDtype(uniques), validate=False
+            )
+        else:
+            out[c] = col
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _codes(col: pd.Series) -> np.ndarray:
+    """Integer code of each cell's exact raw value (-1 for missing)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy()
+    codes, _ = pd.factorize(col)
+    return codes
+
+
+def _total_word(col: pd.Series) -> np.ndarray:
+    """True where a cell says "Total" (or "Grand total", "Sum"), in any case or spacing."""
+    codes, uniques = (
+        (col.cat.codes.to_numpy(), col.cat.categories)
+        if isinstance(col.dtype, pd.CategoricalDtype)
+        else pd.factorize(col)
+    )
+    text = pd.Series(np.asarray(uniques, dtype=object)).map(str)
+    short = (text.str.len() <= 20) & ~text.str.contains(r"\d", regex=True)
+    hit = np.zeros(len(text) + 1, dtype=bool)  # last entry: missing cells (code -1)
+    hit[: len(text)][short.to_numpy()] = [
+        nz.key_one(t) in _TOTAL_WORDS for t in text[short].tolist()
+    ]
+    return hit[codes]
+
+
 def _blank_and_total(frame: pd.DataFrame, ledger: RowLedger) -> None:
-    blank = np.column_stack([nz.is_blank(frame[c]).to_numpy() for c in frame.columns])
-    all_blank = blank.all(axis=1) if blank.size else np.ones(len(frame), dtype=bool)
+    blank = np.column_stack(
+        [nz.is_blank(frame[c]).to_numpy() for c in frame.columns]
+        or [np.ones(len(frame), dtype=bool)]
+    )
+    all_blank = blank.all(axis=1)
     ledger.reject(all_blank, field="", reason="blank row")
-    # The first filled cell of each row, column by column (rows are many, columns few).
-    first = np.full(len(frame), "", dtype=object)
+    # A summary row: its first filled cell is "Total" (columns are few, rows many).
+    is_total = np.zeros(len(frame), dtype=bool)
     unset = ~all_blank
     for k, c in enumerate(frame.columns):
         take = unset & ~blank[:, k]
         if take.any():
-            first[take] = frame.loc[take, c].astype(str).to_numpy()
+            is_total[take] = _total_word(frame[c])[take]
             unset &= ~take
         if not unset.any():
             break
-    is_total = ~all_blank & nz.key(pd.Series(first, dtype=object)).isin(_TOTAL_WORDS).to_numpy()
     ledger.reject(is_total, field="", reason="summary row (Total), not a record")
-
-
-def _as_text(col: pd.Series) -> pd.Series:
-    """Cells as written, as strings (CSV cells already are)."""
-    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
-        return col.fillna("")
-    return col.map(lambda v: "" if v is None else str(v))
 
 
 def _first_of_groups(sig: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -367,8 +404,8 @@ def _first_of_groups(sig: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.
 def _exact_duplicates(profile: SourceProfile, frame: pd.DataFrame, ledger: RowLedger) -> None:
     # Exact means every cell the profile reads identical as written, spaces included.
     cols = [c for c in profile.mapped_columns if c in frame.columns]
-    text = pd.DataFrame({c: _as_text(frame[c]) for c in cols})
-    sig = pd.util.hash_pandas_object(text, index=False).to_numpy()
+    codes = pd.DataFrame({c: _codes(frame[c]) for c in cols})
+    sig = pd.util.hash_pandas_object(codes, index=False).to_numpy()
     dup, first = _first_of_groups(sig, ledger.kept)
     ledger.duplicate(dup, of=first, near=False)
 
