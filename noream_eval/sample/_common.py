@@ -8,9 +8,13 @@ arrays, keyed by raw header (hidden helper columns start with ``_``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+from noream_eval.config import Instrument, load_instruments
+from noream_eval.schema import LEVELS
 
 #: NumPy string dtype of every text column.
 STR = np.dtypes.StringDType()
@@ -58,6 +62,24 @@ def raw_codes(
         raw, probs = variants[level]
         out[mask] = sarr(raw)[choose(rng, k, probs)]
     return out
+
+
+def level_codes(name: str) -> dict[str, int]:
+    """Integer code of each canonical level of ``LEVELS[name]``, in schema order."""
+    return {level: i for i, level in enumerate(LEVELS[name])}
+
+
+@functools.cache
+def instrument(name: str) -> Instrument:
+    """A questionnaire of the instrument registry (``noream_eval/instruments.toml``)."""
+    return load_instruments()[name]
+
+
+def answer_labels(name: str) -> tuple[str, ...]:
+    """An instrument's answer labels in score order, from ``item_min`` to ``item_max``."""
+    inst = instrument(name)
+    by_score = {score: label for label, score in inst.anchors.items()}
+    return tuple(by_score[s] for s in range(inst.item_min, inst.item_max + 1))
 
 
 def take(t: Table, idx: np.ndarray) -> Table:

@@ -27,8 +27,10 @@ from noream_eval.sample._common import (
     SERIAL_OFFSET,
     STR,
     Table,
+    answer_labels,
     choose,
     day_of,
+    level_codes,
     raw_codes,
     sarr,
     strs,
@@ -50,12 +52,11 @@ from noream_eval.sample.formats import (
 )
 from noream_eval.sample.vocab import (
     AGENCY,
-    AGREE_LABELS,
     COHORT,
     DELIVERABLE_HEADER,
     DIRECTORATE,
     DOMAIN_HEADER,
-    DOMAINS,
+    DOMAIN_HEADERS,
     EXIT,
     FAMILY_HEADER,
     MEETING_HEADER,
@@ -65,13 +66,20 @@ from noream_eval.sample.vocab import (
     STAFF_HEADER,
     STAFF_ITEMS,
     SWEMWBS_ITEMS,
-    SWEMWBS_LABELS,
     TIMEPOINT_DA,
     TIMEPOINT_WB,
     WAVE,
     WELLBEING_HEADER,
 )
-from noream_eval.sample.world import PARAMETERS, People, Sites
+from noream_eval.sample.world import (
+    COHORTS,
+    PARAMETERS,
+    STAFF_INSTRUMENT,
+    WELLBEING_INSTRUMENT,
+    People,
+    Sites,
+)
+from noream_eval.schema import LEVELS
 
 Counts = dict[str, int]
 
@@ -187,7 +195,7 @@ def write_families(
         "_exkind": csv_date_kinds(rng, n),
         "_blank": np.zeros(n, dtype=bool),
         "LA Code": np.array(sites.codes, dtype=STR)[fam["site"]],
-        "Cohort": raw_codes(rng, fam["noream"].astype(np.int64), ["comparison", "noream"], COHORT),
+        "Cohort": raw_codes(rng, fam["noream"].astype(np.int64), COHORTS, COHORT),
         "Closure Reason": reason_raw,
         "No. of Children": strs(fam["n_children"]),
         "Youngest Child DOB": fmt_dates(fam["youngest_dob"]),
@@ -343,9 +351,11 @@ def _payment_table(
     grant_code = sarr(("NOREAM Flexi Grant", "NOREAM grant", "Flexible grant"))[
         choose(rng, m, (0.7, 0.2, 0.1))
     ]
-    budget = np.where(scheme == 1, grant_code, np.where(date < attack, s17_old, s17_new))
+    is_grant = scheme == level_codes("scheme")["noream_grant"]
+    budget = np.where(is_grant, grant_code, np.where(date < attack, s17_old, s17_new))
+    code = level_codes("payment_type")
     type_raw = np.select(
-        [ptype == 0, ptype == 1, ptype == 2],
+        [ptype == code["accommodation"], ptype == code["subsistence"], ptype == code["grant"]],
         [
             sarr(("Accommodation", "B&B", "Rent"))[choose(rng, m, (0.6, 0.2, 0.2))],
             sarr(("Subsistence", "Weekly subsistence"))[choose(rng, m, (0.7, 0.3))],
@@ -367,8 +377,8 @@ def _payment_table(
         "_amtkind": money_kinds(rng, pence),
         "_blank": np.zeros(m, dtype=bool),
         "_bad_amount": np.zeros(m, dtype=bool),
-        "Payee Name": np.where(ptype == 0, prov_name, parent),
-        "Payee Postcode": np.where(ptype == 0, prov_pc, fam["postcode"][f]),
+        "Payee Name": np.where(ptype == code["accommodation"], prov_name, parent),
+        "Payee Postcode": np.where(ptype == code["accommodation"], prov_pc, fam["postcode"][f]),
         "Budget Code": budget,
         "Payment Type": type_raw,
     }
@@ -452,10 +462,10 @@ def write_domain_assessments(
         "_datekind": csv_date_kinds(rng, m),
         "_blank": np.zeros(m, dtype=bool),
         "Family Name": people.full(fam["first_name"][f], fam["surname"][f]),
-        "Review Point": raw_codes(rng, rows["timepoint"], list(TIMEPOINT_DA), TIMEPOINT_DA),
+        "Review Point": raw_codes(rng, rows["timepoint"], LEVELS["timepoint"], TIMEPOINT_DA),
     }
-    for j, (header, _) in enumerate(DOMAINS):
-        t[header] = strs(scores[:, j])
+    for j, domain in enumerate(LEVELS["domain"]):
+        t[DOMAIN_HEADERS[domain]] = strs(scores[:, j])
 
     def render(x: Table) -> Table:
         x = dict(x)
@@ -485,7 +495,8 @@ def write_wellbeing_survey(
     f = rows["fam"]
     r = len(f)
     rate = mess.MESS_RATES["wellbeing_survey"]["likert_noise"]
-    items, n_noise = mess.likert_cells(rng, rows["items"], SWEMWBS_LABELS, rate)
+    labels = answer_labels(WELLBEING_INSTRUMENT)
+    items, n_noise = mess.likert_cells(rng, rows["items"], labels, rate)
     child = rows["respondent"] == 1
     cfi, _ = people.draw(rng, r)
     parent_name = people.full(fam["first_name"][f], fam["surname"][f])
@@ -510,8 +521,8 @@ def write_wellbeing_survey(
         "_blank": np.zeros(r, dtype=bool),
         "Response ID": strs(rows["id"]),
         "Submitted At": fmt_dates(rows["date"], ISO) + " " + clock,
-        "Survey": raw_codes(rng, rows["timepoint"], list(TIMEPOINT_WB), TIMEPOINT_WB),
-        "Respondent": raw_codes(rng, rows["respondent"], list(RESPONDENT), RESPONDENT),
+        "Survey": raw_codes(rng, rows["timepoint"], LEVELS["timepoint"], TIMEPOINT_WB),
+        "Respondent": raw_codes(rng, rows["respondent"], LEVELS["respondent"], RESPONDENT),
         "Your name (optional)": name,
         "Email": email,
     }
@@ -539,14 +550,15 @@ def write_staff_survey(
     who = rows["staff"]
     r = len(who)
     rate = mess.MESS_RATES["staff_survey"]["likert_noise"]
-    items, n_noise = mess.likert_cells(rng, rows["items"], AGREE_LABELS, rate)
+    labels = answer_labels(STAFF_INSTRUMENT)
+    items, n_noise = mess.likert_cells(rng, rows["items"], labels, rate)
     t: Table = {
         "_blank": np.zeros(r, dtype=bool),
         "Name": staff["name"][who],
         "Email": staff["email"][who],
         "Job Role": staff["role_raw"][who],
         "Directorate": staff["directorate_raw"][who],
-        "Wave": raw_codes(rng, rows["wave"], list(WAVE), WAVE),
+        "Wave": raw_codes(rng, rows["wave"], LEVELS["timepoint"], WAVE),
     }
     for header, col in zip(STAFF_ITEMS, items, strict=True):
         t[header] = col

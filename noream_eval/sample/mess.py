@@ -18,7 +18,7 @@ import numpy as np
 
 from noream_eval.sample._common import NO_DAY, STR, Table, sarr, take
 from noream_eval.sample.formats import CELL_TEXT, REF_OTHER, other_date_kind, other_money_kind
-from noream_eval.sample.vocab import DOMAINS, SWEMWBS_ITEMS, TIMEPOINT_DA
+from noream_eval.sample.vocab import DOMAIN_HEADERS, SWEMWBS_ITEMS, TIMEPOINT_DA
 
 __all__ = ["MESS_RATES", "REF_VARIANT_SHARE"]
 
@@ -447,7 +447,7 @@ def domain_assessments(
     kb = len(bad["_num"])
     bad["Assessment Date"] = np.full(kb, TBC, dtype=STR)
     bad["Review Point"] = sarr(TIMEPOINT_DA["review"][0])[rng.integers(0, 2, kb)]
-    for header, _ in DOMAINS:
+    for header in DOMAIN_HEADERS.values():
         bad[header] = np.full(kb, "", dtype=STR)
     table, counts = _assemble(rng, t, rates, render, _near_domains, [("unparseable_dates", bad)])
     counts["out_of_range_scores"] = k_oor
@@ -460,7 +460,7 @@ def _near_wellbeing(rr: np.random.Generator, x: Table) -> Table:
     x = dict(x)
     k = len(x["_ref"])
     x["_ref"] = REF_OTHER[x["_ref"], rr.integers(0, 3, k)]
-    j = rr.integers(0, 7, k)
+    j = rr.integers(0, len(SWEMWBS_ITEMS), k)
     for jj, header in enumerate(SWEMWBS_ITEMS):
         sel = (j == jj) & (x[header] != "")
         x[header] = x[header].copy()

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from noream_eval.sample._common import EPOCH, NO_DAY, day_of
+from noream_eval.sample._common import EPOCH, NO_DAY, day_of, level_codes
 from noream_eval.sample.mess import MESS_RATES
-from noream_eval.sample.vocab import DOMAINS
-from noream_eval.sample.world import IMMIGRATION_PROBS, PARAMETERS, Sites
+from noream_eval.sample.world import COHORTS, IMMIGRATION_LEVELS, PARAMETERS, Sites
+from noream_eval.schema import LEVELS
 
 __all__ = ["build_truth", "truth_json"]
 
@@ -48,7 +48,7 @@ def realised_values(
     cut = day_of(PARAMETERS["dates"]["data_cut"])
     attack = day_of(PARAMETERS["history"]["cyberattack"])
     noream = fam["noream"]
-    cohorts = {"comparison": ~noream, "noream": noream}
+    cohorts = dict(zip(COHORTS, (~noream, noream), strict=True))
     out: dict[str, Any] = {}
 
     out["families"] = {
@@ -60,7 +60,7 @@ def realised_values(
         }
         | {"open_at_cut": int((pay["exit_reason"] < 0).sum())},
         "immigration_status": {
-            lvl: int((fam["immigration"] == i).sum()) for i, lvl in enumerate(IMMIGRATION_PROBS)
+            lvl: int((fam["immigration"] == i).sum()) for i, lvl in enumerate(IMMIGRATION_LEVELS)
         },
         "first_contact_range": [
             _iso(int(fam["first_contact"].min())),
@@ -127,7 +127,7 @@ def realised_values(
     out["escalation"] = esc
 
     pays, eps = pay["payments"], pay["episodes"]
-    s17 = pays["scheme"] == 0
+    s17 = pays["scheme"] == level_codes("scheme")["s17"]
     pay_cohort = noream[pays["fam"]]
     s17_out: dict[str, Any] = {
         "episodes": len(eps["fam"]),
@@ -138,7 +138,7 @@ def realised_values(
         "noream_grants": int((~s17).sum()),
         "noream_grants_gbp": _r(pays["pence"][~s17].sum() / 100),
     }
-    for c, flag in (("comparison", False), ("noream", True)):
+    for flag, c in enumerate(COHORTS):
         sel = s17 & (pay_cohort == flag)
         n_fam = len(np.unique(pays["fam"][sel]))
         spend = pays["pence"][sel].sum() / 100
@@ -185,13 +185,18 @@ def realised_values(
         "parent/carers with complete baseline and follow-up",
     }
 
-    dmean = (dom["review"] - dom["base"]).mean(axis=0) if dom["n_review"] else np.full(7, np.nan)
+    domains = LEVELS["domain"]
+    dmean = (
+        (dom["review"] - dom["base"]).mean(axis=0)
+        if dom["n_review"]
+        else np.full(len(domains), np.nan)
+    )
     out["domains"] = {
         "baseline_assessments": dom["n_base"],
         "review_assessments": dom["n_review"],
         "exit_assessments": dom["n_exit"],
         "mean_change_baseline_to_review": {
-            d: _r(float(v)) for (_, d), v in zip(DOMAINS, dmean, strict=True)
+            d: _r(float(v)) for d, v in zip(domains, dmean, strict=True)
         },
         "mean_change_all_domains": _r(float(np.mean(dmean))) if dom["n_review"] else None,
     }
@@ -236,10 +241,7 @@ def realised_values(
 
     kinds = [x["kind"] for x in deliverables]
     out["deliverables"] = {
-        "by_kind": {
-            k: kinds.count(k)
-            for k in ("manual", "training_session", "working_paper", "map_strategy")
-        },
+        "by_kind": {k: kinds.count(k) for k in LEVELS["deliverable_kind"]},
         "manual_published": next(_iso(x["date"]) for x in deliverables if x["kind"] == "manual"),
         "training_attendees": int(sum(x["attendees"] or 0 for x in deliverables)),
         "map_strategies_published": sum(
@@ -306,7 +308,7 @@ def build_truth(
         "referrals": int(refs["referrals"]["exported"].sum()),
         "payments": len(pay["payments"]["fam"]),
         "domain_assessments": len(dom["rows"]["fam"]),
-        "domain_scores": 7 * len(dom["rows"]["fam"])
+        "domain_scores": len(LEVELS["domain"]) * len(dom["rows"]["fam"])
         - mess["domain_assessments.csv"]["out_of_range_scores"],
         "wellbeing_completions": len(wb["rows"]["fam"]),
         "wellbeing_items": int((wb["rows"]["items"] > 0).sum()),

@@ -4,22 +4,25 @@ These are the words an NRPF team's systems write, which only the generator
 knows: each canonical level's raw code variants (with the probability of each),
 the raw column headers of every export and the wording of questionnaire items.
 Each is defined once here; the simulation and the file writers read them from here.
+Canonical levels come from :data:`noream_eval.schema.LEVELS` and instrument facts
+(number of items, answer labels) from the instrument registry, not from here.
 """
 
 from __future__ import annotations
 
 from noream_eval.sample._common import Variants
+from noream_eval.schema import LEVELS
 
-# Support domains: raw column header in the domain assessments export, canonical domain.
-DOMAINS = (
-    ("Immigration", "immigration"),
-    ("Health & Wellbeing", "health_wellbeing"),
-    ("Housing", "housing"),
-    ("Food Security", "food_security"),
-    ("Income & Employment", "income_employment"),
-    ("Education, Training & Leisure", "education_training_leisure"),
-    ("Support Network", "support_network"),
-)
+# Raw column header of each support domain (LEVELS["domain"]) in the domain assessments.
+DOMAIN_HEADERS: dict[str, str] = {
+    "immigration": "Immigration",
+    "health_wellbeing": "Health & Wellbeing",
+    "housing": "Housing",
+    "food_security": "Food Security",
+    "income_employment": "Income & Employment",
+    "education_training_leisure": "Education, Training & Leisure",
+    "support_network": "Support Network",
+}
 # Questionnaire items as worded in the survey exports (item 1 first).
 SWEMWBS_ITEMS = (
     "I've been feeling optimistic about the future",
@@ -30,7 +33,6 @@ SWEMWBS_ITEMS = (
     "I've been feeling close to other people",
     "I've been able to make up my own mind about things",
 )
-SWEMWBS_LABELS = ("None of the time", "Rarely", "Some of the time", "Often", "All of the time")
 STAFF_ITEMS = (
     "Q1 Agencies share information about NRPF families",
     "Q2 I know who to contact in other agencies",
@@ -40,13 +42,6 @@ STAFF_ITEMS = (
     "Q6 I can get advice from other directorates when needed",
     "Q7 Decisions on NRPF cases are coordinated across the council",
     "Q8 Responsibilities between directorates are clear",
-)
-AGREE_LABELS = (
-    "Strongly disagree",
-    "Disagree",
-    "Neither agree nor disagree",
-    "Agree",
-    "Strongly agree",
 )
 # Raw code variants: canonical level -> (raw variants, probabilities).
 SOURCE: Variants = {
@@ -185,7 +180,7 @@ DOMAIN_HEADER = (
     "Family Name",
     "Assessment Date",
     "Review Point",
-    *(h for h, _ in DOMAINS),
+    *(DOMAIN_HEADERS[d] for d in LEVELS["domain"]),
 )
 WELLBEING_HEADER = (
     "Response ID",

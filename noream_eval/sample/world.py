@@ -26,15 +26,23 @@ from noream_eval.sample._common import (
     STR,
     choose,
     day_of,
+    instrument,
+    level_codes,
     raw_codes,
     sarr,
     strs,
 )
 from noream_eval.sample.vocab import DIRECTORATE, IMMIGRATION, OUTCOME, SOURCE
+from noream_eval.schema import LEVELS, UNKNOWN
 
 __all__ = [
+    "COHORTS",
+    "DOMAIN_SCORES",
+    "IMMIGRATION_LEVELS",
     "IMMIGRATION_PROBS",
     "PARAMETERS",
+    "STAFF_INSTRUMENT",
+    "WELLBEING_INSTRUMENT",
     "People",
     "Sites",
     "simulate_deliverables",
@@ -210,38 +218,17 @@ PARAMETERS: dict[str, Any] = {
     },
 }
 
-#: SWEMWBS raw sum 7..35 -> Rasch metric score (published conversion table).
-_SWEMWBS_METRIC = (
-    7.00,
-    9.51,
-    11.25,
-    12.40,
-    13.33,
-    14.08,
-    14.75,
-    15.32,
-    15.84,
-    16.36,
-    16.88,
-    17.43,
-    17.98,
-    18.59,
-    19.25,
-    19.98,
-    20.73,
-    21.54,
-    22.35,
-    23.21,
-    24.11,
-    25.03,
-    26.02,
-    27.03,
-    28.13,
-    29.31,
-    30.70,
-    32.55,
-    35.00,
-)
+#: Registry names (``noream_eval/instruments.toml``) of the wellbeing and staff surveys.
+WELLBEING_INSTRUMENT: str = PARAMETERS["wellbeing"]["instrument"]
+STAFF_INSTRUMENT = "noream_staff"
+#: Scale of the support-domain scores (lowest, highest).
+DOMAIN_SCORES = (1, 5)
+#: Cohorts indexed by the NOREAM flag (0 comparison, 1 NOREAM): the levels of
+#: ``LEVELS["cohort"]``, in the order the generator draws them.
+COHORTS = ("comparison", "noream")
+#: Immigration status levels of the families, ``unknown`` (recorded blank) last.
+IMMIGRATION_LEVELS = (*LEVELS["immigration_status"], UNKNOWN)
+
 # Share of each referral source among referrals.
 _SOURCE_PROBS = {
     "health": 0.22,
@@ -253,7 +240,7 @@ _SOURCE_PROBS = {
     "police": 0.03,
     "other_la_service": 0.05,
 }
-# Share of each immigration status among families.
+# Share of each immigration status among families (of IMMIGRATION_LEVELS).
 IMMIGRATION_PROBS = {
     "no_leave": 0.34,
     "leave_nrpf_condition": 0.36,
@@ -304,6 +291,11 @@ def _draw_days_in_months(
     w = np.array([weights(int(y), int(m)) for y, m in ym]) * lengths
     idx = choose(rng, n, w)
     return starts[idx] + np.floor(rng.random(n) * lengths[idx]).astype(np.int64)
+
+
+def _probs(levels: tuple[str, ...], probs: dict[str, float]) -> list[float]:
+    """Probabilities of canonical levels in their order (0 for levels not named)."""
+    return [probs.get(level, 0.0) for level in levels]
 
 
 def _group_offsets(counts: np.ndarray) -> np.ndarray:
@@ -505,8 +497,8 @@ def _family_attributes(
     age_days = np.floor((band_lo + rng.random(n) * (band_hi - band_lo)) * 365.25).astype(np.int64)
     age_days = np.maximum(age_days, 10)
     adults = np.where(rng.random(n) < 0.35, 2, 1)
-    levels = list(IMMIGRATION_PROBS)
-    immigration = choose(rng, n, list(IMMIGRATION_PROBS.values()))
+    levels = IMMIGRATION_LEVELS
+    immigration = choose(rng, n, [IMMIGRATION_PROBS[level] for level in levels])
     fi, li = people.draw(rng, n)
     parent_age = np.floor((20 + rng.random(n) * 28) * 365.25).astype(np.int64)
     phone = np.where(
@@ -613,21 +605,25 @@ def simulate_payments(rng: np.random.Generator, fam: dict[str, np.ndarray]) -> d
     last_ep_last[ep_fam] = ep_last
     closure = fam["closure"]
     exit_date = np.where(closure <= cut, closure, NO_DAY)
-    reason_levels = ["status_resolved", "moved_away", "disengaged", "escalated_s17", "other"]
+    reason_levels = LEVELS["exit_reason"]
+    code = level_codes("exit_reason")
     reason = np.where(
         noream,
-        choose(rng, n, [cl["reasons_noream"].get(r, 0.0) for r in reason_levels]),
-        choose(rng, n, [cl["reasons_comparison"].get(r, 0.0) for r in reason_levels]),
+        choose(rng, n, _probs(reason_levels, cl["reasons_noream"])),
+        choose(rng, n, _probs(reason_levels, cl["reasons_comparison"])),
     )
     # Families closing before a later escalation did not have their status resolved.
     later_s17 = escalated & (closure < fam["escalation"])
-    reason = np.where(later_s17 & (reason == 0), choose(rng, n, (0.4, 0.4, 0, 0, 0.2)), reason)
+    redraw = _probs(reason_levels, {"status_resolved": 0.4, "moved_away": 0.4, "other": 0.2})
+    reason = np.where(
+        later_s17 & (reason == code["status_resolved"]), choose(rng, n, redraw), reason
+    )
     noream_step_up = noream & escalated & (fam["escalation"] <= closure)
     exit_date = np.where(noream_step_up, fam["escalation"], exit_date)
-    reason = np.where(noream_step_up, 3, reason)
+    reason = np.where(noream_step_up, code["escalated_s17"], reason)
     comp_s17 = ~noream & escalated
     ended = comp_s17 & (last_ep_end < cut)
-    after = choose(rng, n, [cl["reasons_after_s17"].get(r, 0.0) for r in reason_levels])
+    after = choose(rng, n, _probs(reason_levels, cl["reasons_after_s17"]))
     exit_date = np.where(comp_s17, NO_DAY, exit_date)
     exit_date = np.where(ended, np.minimum(last_ep_last + 7, cut), exit_date)
     reason = np.where(comp_s17, after, reason)
@@ -650,7 +646,8 @@ def simulate_payments(rng: np.random.Generator, fam: dict[str, np.ndarray]) -> d
         np.array(p["noream_grant_gbp"])[choose(rng, len(gr_fam), p["noream_grant_probs"])] * 100
     )
 
-    # type: 0 accommodation, 1 subsistence, 2 grant, 3 other; scheme: 0 s17, 1 grant
+    # type and scheme: codes of LEVELS["payment_type"] and LEVELS["scheme"]
+    ptype, scheme = level_codes("payment_type"), level_codes("scheme")
     pays = {
         "fam": np.concatenate([ep_fam[e_acc], ep_fam[e_sub], ep_fam[e_ref], ep_fam[e_oth], gr_fam]),
         "date": np.concatenate([acc_date, sub_date, ref_date, oth_date, gr_date]),
@@ -665,16 +662,18 @@ def simulate_payments(rng: np.random.Generator, fam: dict[str, np.ndarray]) -> d
         ),
         "type": np.concatenate(
             [
-                np.zeros(len(e_acc), np.int64),
-                np.ones(len(e_sub), np.int64),
-                np.ones(len(e_ref), np.int64),
-                np.full(len(e_oth), 3),
-                np.full(len(gr_fam), 2),
+                np.full(len(e_acc), ptype["accommodation"], np.int64),
+                np.full(len(e_sub), ptype["subsistence"], np.int64),
+                np.full(len(e_ref), ptype["subsistence"], np.int64),
+                np.full(len(e_oth), ptype["other"], np.int64),
+                np.full(len(gr_fam), ptype["grant"], np.int64),
             ]
         ),
         "episode": np.concatenate([e_acc, e_sub, e_ref, e_oth, np.full(len(gr_fam), -1)]),
     }
-    pays["scheme"] = (pays["type"] == 2).astype(np.int64)
+    pays["scheme"] = np.where(
+        pays["type"] == ptype["grant"], scheme["noream_grant"], scheme["s17"]
+    ).astype(np.int64)
     order = np.lexsort((pays["type"], pays["fam"], pays["date"]))
     pays = {key: v[order] for key, v in pays.items()}
     ep_provider = rng.integers(0, len(_names.PROVIDERS), max(len(ep_fam), 1))
@@ -752,20 +751,25 @@ def simulate_referrals(rng: np.random.Generator, fam: dict[str, np.ndarray]) -> 
     ref["id"] = 1200 + np.arange(m) + np.cumsum(rng.integers(0, 2, m))
 
     # Source and outcome; referrals in the 60 days before escalation lead to s17.
-    src_levels = list(_SOURCE_PROBS)
-    src = choose(rng, m, list(_SOURCE_PROBS.values()))
+    src_levels = LEVELS["referral_source"]
+    src = choose(rng, m, _probs(src_levels, _SOURCE_PROBS))
     ref["source"] = src
     ref["source_raw"] = raw_codes(rng, src, src_levels, SOURCE)
-    out_levels = list(OUTCOME)
+    out_levels = LEVELS["referral_outcome"]
+    code = level_codes("referral_outcome")
     f = ref["fam"]
     esc = fam["escalation"][f]
     before_s17 = (ref["date"] <= esc) & (ref["date"] >= esc - 60)
-    usual = choose(rng, m, (0.45, 0.45, 0.0, 0.0, 0.10))
+    usual = choose(rng, m, _probs(out_levels, {"nfa": 0.45, "signposted": 0.45, "other": 0.10}))
     noream_first = (ref["gen"] == 0) & noream[f]
-    noream_later = choose(rng, m, (0.2, 0.4, 0.35, 0.0, 0.05))
+    noream_later = choose(
+        rng,
+        m,
+        _probs(out_levels, {"nfa": 0.2, "signposted": 0.4, "early_action": 0.35, "other": 0.05}),
+    )
     outcome = np.where(noream[f] & (ref["gen"] > 0), noream_later, usual)
-    outcome = np.where(noream_first, 2, outcome)
-    outcome = np.where(before_s17 & ~noream_first, 3, outcome)
+    outcome = np.where(noream_first, code["early_action"], outcome)
+    outcome = np.where(before_s17 & ~noream_first, code["s17_assessment"], outcome)
     ref["outcome"] = outcome
     ref["outcome_raw"] = raw_codes(rng, outcome, out_levels, OUTCOME)
 
@@ -777,19 +781,23 @@ def simulate_referrals(rng: np.random.Generator, fam: dict[str, np.ndarray]) -> 
 
 
 def _swemwbs_items(rng: np.random.Generator, metric: np.ndarray, noise_sd: float) -> np.ndarray:
-    """Seven item scores (1..5) consistent with latent SWEMWBS metric scores."""
-    raw = np.interp(metric, _SWEMWBS_METRIC, np.arange(7, 36))
-    bias = np.array([-0.15, 0.1, -0.25, 0.05, 0.15, 0.0, 0.1])
-    level = raw[:, None] / 7 + bias[None, :] + rng.normal(0, noise_sd, (len(metric), 7))
-    return np.clip(np.rint(level), 1, 5).astype(np.int64)
+    """Item scores (one column per item) consistent with latent SWEMWBS metric scores."""
+    inst = instrument(WELLBEING_INSTRUMENT)
+    k = inst.n_items
+    raw = np.interp(metric, inst.metric, np.arange(k * inst.item_min, k * inst.item_max + 1))
+    bias = np.array([-0.15, 0.1, -0.25, 0.05, 0.15, 0.0, 0.1])  # of each item
+    level = raw[:, None] / k + bias[None, :] + rng.normal(0, noise_sd, (len(metric), k))
+    return np.clip(np.rint(level), inst.item_min, inst.item_max).astype(np.int64)
 
 
 def _metric(items: np.ndarray) -> np.ndarray:
     """SWEMWBS metric score of complete item rows (NaN when an item is blank)."""
-    table = np.array(_SWEMWBS_METRIC)
+    inst = instrument(WELLBEING_INSTRUMENT)
+    lowest = inst.n_items * inst.item_min
+    table = np.array(inst.metric)
     complete = (items > 0).all(axis=1)
-    raw = np.where(complete, items.sum(axis=1), 7)
-    return np.where(complete, table[raw - 7], np.nan)
+    raw = np.where(complete, items.sum(axis=1), lowest)
+    return np.where(complete, table[raw - lowest], np.nan)
 
 
 def simulate_wellbeing(
@@ -849,10 +857,11 @@ def simulate_wellbeing(
     r = len(wb["fam"])
     wb["items"] = _swemwbs_items(rng, wb["latent"], p["item_noise_sd"])
     incomplete = rng.random(r) < p["incomplete_share"]
-    blank_item = rng.integers(0, 7, r)
+    n_items = instrument(WELLBEING_INSTRUMENT).n_items
+    blank_item = rng.integers(0, n_items, r)
     wb["items"][np.flatnonzero(incomplete), blank_item[incomplete]] = 0
     second_blank = incomplete & (rng.random(r) < 0.3)
-    wb["items"][np.flatnonzero(second_blank), (blank_item[second_blank] + 3) % 7] = 0
+    wb["items"][np.flatnonzero(second_blank), (blank_item[second_blank] + 3) % n_items] = 0
     wb["seconds"] = rng.integers(8 * 3600, 22 * 3600, r)
     order = np.lexsort((wb["seconds"], wb["date"]))
     wb = {k: v[order] for k, v in wb.items()}
@@ -905,14 +914,17 @@ def simulate_domains(
     has_exit = has_base & (ex != NO_DAY) & (exit_adate > prior + 14) & (exit_adate <= cut)
     has_exit &= rng.random(m) < p["exit_share"]
 
-    means = np.array(list(p["baseline_mean"].values()))
+    domains = LEVELS["domain"]
+    k = len(domains)
+    lo, hi = DOMAIN_SCORES
+    means = np.array([p["baseline_mean"][d] for d in domains])
     need = rng.normal(0.0, 0.6, m)
-    base = np.clip(np.rint(means[None, :] + need[:, None] + rng.normal(0, 0.7, (m, 7))), 1, 5)
+    base = np.clip(np.rint(means[None, :] + need[:, None] + rng.normal(0, 0.7, (m, k))), lo, hi)
     dv, dp = np.array(p["review_change_values"]), p["review_change_probs"]
-    review = np.clip(base + dv[choose(rng, m * 7, dp).reshape(m, 7)], 1, 5)
+    review = np.clip(base + dv[choose(rng, m * k, dp).reshape(m, k)], lo, hi)
     ev, ep = np.array(p["exit_change_values"]), p["exit_change_probs"]
     before_exit = np.where(has_rev[:, None], review, base)
-    final = np.clip(before_exit + ev[choose(rng, m * 7, ep).reshape(m, 7)], 1, 5)
+    final = np.clip(before_exit + ev[choose(rng, m * k, ep).reshape(m, k)], lo, hi)
 
     parts = [
         (has_base, base_date, base, 0),
@@ -959,15 +971,33 @@ def simulate_staff(rng: np.random.Generator, sites: Sites, people: People) -> di
     local = people.first_slug[fi] + "." + people.last_slug[li]
     email = np.where(rank > 0, local + strs(rank + 1) + domain, local + domain)
 
-    directorate_levels = list(DIRECTORATE)
-    directorate = choose(rng, n, (0.45, 0.15, 0.2, 0.07, 0.06, 0.03, 0.04))
+    directorate_levels = LEVELS["directorate"]
+    dcode = level_codes("directorate")
+    directorate = choose(
+        rng,
+        n,
+        _probs(
+            directorate_levels,
+            {
+                "childrens_services": 0.45,
+                "adult_services": 0.15,
+                "housing": 0.2,
+                "public_health": 0.07,
+                "education": 0.06,
+                "finance": 0.03,
+                "community_safety": 0.04,
+            },
+        ),
+    )
     # roles: 0 SW, 1 senior practitioner, 2 team manager, 3 service manager,
     # 4 immigration advisor, 5 immigration adviser, 6 housing support, 7 other
     role_csc = choose(rng, n, (0.35, 0.12, 0.08, 0.04, 0.05, 0.04, 0.14, 0.18))
     role_other = choose(rng, n, (0.3, 0.0, 0.15, 0.05, 0.0, 0.0, 0.0, 0.5))
     role_housing = choose(rng, n, (0.0, 0.0, 0.15, 0.05, 0.0, 0.0, 0.4, 0.4))
     role = np.where(
-        directorate == 0, role_csc, np.where(directorate == 2, role_housing, role_other)
+        directorate == dcode["childrens_services"],
+        role_csc,
+        np.where(directorate == dcode["housing"], role_housing, role_other),
     )
     role_raw = sarr(
         (
@@ -987,7 +1017,9 @@ def simulate_staff(rng: np.random.Generator, sites: Sites, people: People) -> di
     resp2 = present2 & (rng.random(n) < p["respond_wave2"])
     person = rng.normal(0.0, p["person_sd"], n)
     effects = np.array(p["item_effects"])
+    # Items 1-4 are on multi-agency working, items 5-8 on cross-directorate coordination.
     shift = np.array([p["wave2_shift_multi_agency"]] * 4 + [p["wave2_shift_coordination"]] * 4)
+    inst = instrument(STAFF_INSTRUMENT)
 
     rows: dict[str, list[np.ndarray]] = {"staff": [], "wave": []}
     for wave, resp in ((0, resp1), (1, resp2)):
@@ -1001,9 +1033,9 @@ def simulate_staff(rng: np.random.Generator, sites: Sites, people: People) -> di
         + person[st["staff"]][:, None]
         + effects[None, :]
         + shift[None, :] * st["wave"][:, None]
-        + rng.normal(0, p["noise_sd"], (r, 8))
+        + rng.normal(0, p["noise_sd"], (r, inst.n_items))
     )
-    st["items"] = np.clip(np.rint(latent), 1, 5).astype(np.int64)
+    st["items"] = np.clip(np.rint(latent), inst.item_min, inst.item_max).astype(np.int64)
     order = np.lexsort((st["staff"], st["wave"], site[st["staff"]]))
     st = {k: v[order] for k, v in st.items()}
     return {
@@ -1033,11 +1065,11 @@ def simulate_meetings(
     cut = day_of(PARAMETERS["dates"]["data_cut"])
     starts, lengths, ym = _month_grid(*p["snac_months"])
     n_months = len(starts)
-    dir_levels = list(DIRECTORATE)
+    dir_levels = LEVELS["directorate"]
     p_start = np.array([1.0] + [p["directorate_prob_start"][d] for d in dir_levels[1:]])
     p_end = np.array([1.0] + [p["directorate_prob_end"][d] for d in dir_levels[1:]])
-    agency_levels = list(_AGENCY_PROBS)
-    agency_p = np.array(list(_AGENCY_PROBS.values()))
+    agency_levels = LEVELS["agency"]
+    agency_p = np.array(_probs(agency_levels, _AGENCY_PROBS))
     managers = np.isin(staff["role"], (2, 3))
     meetings: list[dict[str, Any]] = []
     snac_held = 0
