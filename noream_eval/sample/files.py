@@ -5,7 +5,7 @@ raw table (raw headers, raw codes, hidden ``_`` columns for what is rendered
 late: references, dates, amounts), passes it through the export's mess in
 :mod:`noream_eval.sample.mess`, and writes the file as the NRPF team's system
 would (CSV as Excel writes it, or an xlsx workbook). Each returns the export's
-mess counts.
+mess counts by file name.
 """
 
 from __future__ import annotations
@@ -50,26 +50,36 @@ from noream_eval.sample.formats import (
     fmt_refs,
     money_kinds,
 )
+from noream_eval.sample.profiles import (
+    DELIVERABLES,
+    DOMAIN_ASSESSMENTS,
+    FAMILIES,
+    MEETINGS,
+    PAYMENTS,
+    REFERRALS,
+    STAFF_SURVEY,
+    WELLBEING_SURVEY,
+    Export,
+)
 from noream_eval.sample.vocab import (
     AGENCY,
     COHORT,
-    DELIVERABLE_HEADER,
+    DELIVERABLE_KIND,
+    DELIVERABLE_STATUS,
     DIRECTORATE,
-    DOMAIN_HEADER,
     DOMAIN_HEADERS,
     EXIT,
-    FAMILY_HEADER,
-    MEETING_HEADER,
-    PAYMENT_HEADER,
-    REFERRAL_HEADER,
+    MEETING_KIND,
+    NOREAM_GRANT_CODES,
+    PAYMENT_TYPE,
     RESPONDENT,
-    STAFF_HEADER,
+    S17_CODES_AFTER_ATTACK,
+    S17_CODES_BEFORE_ATTACK,
     STAFF_ITEMS,
     SWEMWBS_ITEMS,
     TIMEPOINT_DA,
     TIMEPOINT_WB,
     WAVE,
-    WELLBEING_HEADER,
 )
 from noream_eval.sample.world import (
     COHORTS,
@@ -83,27 +93,28 @@ from noream_eval.schema import LEVELS
 
 Counts = dict[str, int]
 
-_CREATED = dt.datetime(2022, 6, 30, 17, 45, 0)
+# The exports were taken at the data cut, late in the afternoon.
+_DATA_CUT = dt.date.fromisoformat(PARAMETERS["dates"]["data_cut"])
+_CREATED = dt.datetime.combine(_DATA_CUT, dt.time(17, 45))
 
 
 # ---------------------------------------------------------------------- writers
 
 
 def _write_csv(
-    path: pathlib.Path,
-    header: Sequence[str],
+    out: pathlib.Path,
+    export: Export,
     chunks: Iterable[Table],
     *,
-    encoding: str,
-    bom: bool = False,
     trailer: Callable[[], Sequence[str]] | None = None,
 ) -> None:
-    """Write a CSV as Excel would: CRLF line ends, minimal quoting.
+    """Write an export's CSV into ``out`` as Excel would: CRLF line ends, minimal quoting.
 
     ``trailer`` is called after the last chunk and gives a final row (e.g. a Total row).
     """
-    with open(path, "wb") as fh:
-        if bom:
+    header = export.header
+    with open(out / export.file, "wb") as fh:
+        if export.bom:
             fh.write(codecs.BOM_UTF8)
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
@@ -111,34 +122,35 @@ def _write_csv(
         for chunk in chunks:
             columns = [chunk[h].tolist() for h in header]
             writer.writerows(zip(*columns, strict=True))
-            fh.write(buf.getvalue().encode(encoding))
+            fh.write(buf.getvalue().encode(export.encoding))
             buf.seek(0)
             buf.truncate()
         if trailer is not None:
             writer.writerow(trailer())
-        fh.write(buf.getvalue().encode(encoding))
+        fh.write(buf.getvalue().encode(export.encoding))
 
 
 def _write_referrals_xlsx(path: pathlib.Path, council: str, table: Table) -> None:
+    export = REFERRALS
+    exported = _DATA_CUT.strftime("%d/%m/%Y")
+    titles = [t.format(council=council, exported=exported) for t in export.titles]
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    wb.set_properties(
-        {
-            "title": f"{council} - NRPF Team referrals export",
-            "author": "NRPF Team",
-            "created": _CREATED,
-        }
-    )
-    ws = wb.add_worksheet("Referrals")
+    wb.set_properties({"title": titles[0], "author": "NRPF Team", "created": _CREATED})
+    ws = wb.add_worksheet(export.sheet)
     bold = wb.add_format({"bold": True})
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
     widths = (12, 14, 11, 15, 28, 12, 15, 15, 15, 10, 18, 18)
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
-    ws.write_string(0, 0, f"{council} - NRPF Team referrals export", bold)
-    ws.write_string(1, 0, "Exported 30/06/2022")
-    for c, h in enumerate(REFERRAL_HEADER):
-        ws.write_string(2, c, h, bold)
-    cols = [table[h].tolist() for h in REFERRAL_HEADER]
+    for r, title in enumerate(titles):
+        if r == 0:
+            ws.write_string(r, 0, title, bold)
+        else:
+            ws.write_string(r, 0, title)
+    top = export.header_row - 1  # 0-based row of the header
+    for c, h in enumerate(export.header):
+        ws.write_string(top, c, h, bold)
+    cols = [table[h].tolist() for h in export.header]
     kinds = {3: table["_cell:Date of Referral"].tolist(), 5: table["_cell:Parent DOB"].tolist()}
     nums = {3: table["_num:Date of Referral"].tolist(), 5: table["_num:Parent DOB"].tolist()}
     blank = table["_blank"].tolist()
@@ -146,7 +158,7 @@ def _write_referrals_xlsx(path: pathlib.Path, council: str, table: Table) -> Non
     for i in range(n):
         if blank[i]:
             continue
-        r = i + 3
+        r = top + 1 + i
         for c in range(len(cols)):
             if c in kinds and kinds[c][i] != CELL_TEXT:
                 value = float(nums[c][i])
@@ -159,8 +171,8 @@ def _write_referrals_xlsx(path: pathlib.Path, council: str, table: Table) -> Non
             if text:
                 ws.write_string(r, c, text)
     label, count = mess.referrals_total(table)
-    ws.write_string(n + 3, 0, label, bold)
-    ws.write_number(n + 3, 1, count, bold)
+    ws.write_string(top + 1 + n, 0, label, bold)
+    ws.write_number(top + 1 + n, 1, count, bold)
     wb.close()
 
 
@@ -168,7 +180,7 @@ def _write_referrals_xlsx(path: pathlib.Path, council: str, table: Table) -> Non
 
 
 def write_families(
-    path: pathlib.Path,
+    out: pathlib.Path,
     rng: np.random.Generator,
     fam: dict[str, np.ndarray],
     pay: dict[str, Any],
@@ -176,7 +188,7 @@ def write_families(
     sites: Sites,
     people: People,
     width: int,
-) -> Counts:
+) -> dict[str, Counts]:
     """Write ``families.csv`` (UTF-8 with BOM), one row per family, by site and number."""
     n = int(fam["n"])
     order = np.lexsort((fam["number"], fam["site"]))
@@ -221,8 +233,8 @@ def write_families(
         return x
 
     table, counts = mess.families(rng, t, render)
-    _write_csv(path, FAMILY_HEADER, [table], encoding="utf-8", bom=True)
-    return counts
+    _write_csv(out, FAMILIES, [table])
+    return {FAMILIES.file: counts}
 
 
 # --------------------------------------------------------------------- referrals
@@ -303,7 +315,7 @@ def write_referrals(
     render = _render_referrals(width)
     counts: dict[str, Counts] = {}
     for s in range(n_sites):
-        name = "referrals.xlsx" if n_sites == 1 else f"referrals_{sites.codes[s]}.xlsx"
+        name = REFERRALS.file_name(sites.codes[s], n_sites)
         part = take(ref_all, np.arange(bounds[s], bounds[s + 1]))
         table, counts[name] = mess.referrals(ref_rngs[s], part, render, next_ref)
         _write_referrals_xlsx(out / name, sites.councils[s], table)
@@ -331,6 +343,14 @@ def _payment_ledger(fam: dict[str, np.ndarray], pays: dict[str, np.ndarray]) -> 
     }
 
 
+def _draw_all(
+    rng: np.random.Generator, m: int, variants: tuple[tuple[str, ...], tuple[float, ...]]
+) -> np.ndarray:
+    """One raw variant for each of ``m`` rows."""
+    raw, probs = variants
+    return sarr(raw)[choose(rng, m, probs)]
+
+
 def _payment_table(
     rng: np.random.Generator,
     fam: dict[str, np.ndarray],
@@ -344,24 +364,20 @@ def _payment_table(
     pence = ledger["pence"]
     providers = ledger["provider"]
     attack = day_of(PARAMETERS["history"]["cyberattack"])
-    s17_old = sarr(("S17", "Section 17"))[choose(rng, m, (0.7, 0.3))]
-    s17_new = sarr(("CSC S17 NRPF", "s.17 support", "Section 17"))[
-        choose(rng, m, (0.75, 0.15, 0.1))
-    ]
-    grant_code = sarr(("NOREAM Flexi Grant", "NOREAM grant", "Flexible grant"))[
-        choose(rng, m, (0.7, 0.2, 0.1))
-    ]
+    s17_old = _draw_all(rng, m, S17_CODES_BEFORE_ATTACK)
+    s17_new = _draw_all(rng, m, S17_CODES_AFTER_ATTACK)
+    grant_code = _draw_all(rng, m, NOREAM_GRANT_CODES)
     is_grant = scheme == level_codes("scheme")["noream_grant"]
     budget = np.where(is_grant, grant_code, np.where(date < attack, s17_old, s17_new))
     code = level_codes("payment_type")
     type_raw = np.select(
         [ptype == code["accommodation"], ptype == code["subsistence"], ptype == code["grant"]],
         [
-            sarr(("Accommodation", "B&B", "Rent"))[choose(rng, m, (0.6, 0.2, 0.2))],
-            sarr(("Subsistence", "Weekly subsistence"))[choose(rng, m, (0.7, 0.3))],
-            sarr(("Flexi grant", "Grant"))[choose(rng, m, (0.6, 0.4))],
+            _draw_all(rng, m, PAYMENT_TYPE["accommodation"]),
+            _draw_all(rng, m, PAYMENT_TYPE["subsistence"]),
+            _draw_all(rng, m, PAYMENT_TYPE["grant"]),
         ],
-        sarr(("Other",))[np.zeros(m, dtype=np.int64)],
+        sarr(PAYMENT_TYPE["other"][0])[np.zeros(m, dtype=np.int64)],
     )
     prov_name = sarr(p[0] for p in _names.PROVIDERS)[providers]
     prov_pc = sarr(p[1] for p in _names.PROVIDERS)[providers]
@@ -397,14 +413,14 @@ def _render_payments(width: int) -> Callable[[Table], Table]:
 
 
 def write_payments(
-    path: pathlib.Path,
+    out: pathlib.Path,
     rng: np.random.Generator,
     fam: dict[str, np.ndarray],
     pay: dict[str, Any],
     people: People,
     width: int,
     n_sites: int,
-) -> Counts:
+) -> dict[str, Counts]:
     """Write ``payments.csv`` (Windows-1252), site by site, with a trailing Total row."""
     ledger = _payment_ledger(fam, pay["payments"])
     pay_rngs = rng.spawn(n_sites)
@@ -426,26 +442,25 @@ def write_payments(
             yield table
 
     _write_csv(
-        path,
-        PAYMENT_HEADER,
+        out,
+        PAYMENTS,
         payment_chunks(),
-        encoding="cp1252",
-        trailer=lambda: mess.payments_total(PAYMENT_HEADER, "Amount", total_pence[0]),
+        trailer=lambda: mess.payments_total(PAYMENTS.header, "Amount", total_pence[0]),
     )
-    return mess.payments_file(pay_counts)
+    return {PAYMENTS.file: mess.payments_file(pay_counts)}
 
 
 # ------------------------------------------------------------ domain assessments
 
 
 def write_domain_assessments(
-    path: pathlib.Path,
+    out: pathlib.Path,
     rng: np.random.Generator,
     fam: dict[str, np.ndarray],
     dom: dict[str, Any],
     people: People,
     width: int,
-) -> Counts:
+) -> dict[str, Counts]:
     """Write ``domain_assessments.csv`` (UTF-8): one row per assessment, one column per
     support domain."""
     rows = dom["rows"]
@@ -474,21 +489,21 @@ def write_domain_assessments(
         return x
 
     table, counts = mess.domain_assessments(rng, t, render, k_oor)
-    _write_csv(path, DOMAIN_HEADER, [table], encoding="utf-8")
-    return counts
+    _write_csv(out, DOMAIN_ASSESSMENTS, [table])
+    return {DOMAIN_ASSESSMENTS.file: counts}
 
 
 # -------------------------------------------------------------- wellbeing survey
 
 
 def write_wellbeing_survey(
-    path: pathlib.Path,
+    out: pathlib.Path,
     rng: np.random.Generator,
     fam: dict[str, np.ndarray],
     wb: dict[str, Any],
     people: People,
     width: int,
-) -> Counts:
+) -> dict[str, Counts]:
     """Write ``wellbeing_survey.csv`` (UTF-8): one row per SWEMWBS completion, answers
     as text labels."""
     rows = wb["rows"]
@@ -535,16 +550,16 @@ def write_wellbeing_survey(
         return x
 
     table, counts = mess.wellbeing_survey(rng, t, render, n_noise, rows["items"])
-    _write_csv(path, WELLBEING_HEADER, [table], encoding="utf-8")
-    return counts
+    _write_csv(out, WELLBEING_SURVEY, [table])
+    return {WELLBEING_SURVEY.file: counts}
 
 
 # ------------------------------------------------------------------ staff survey
 
 
 def write_staff_survey(
-    path: pathlib.Path, rng: np.random.Generator, staff: dict[str, Any]
-) -> Counts:
+    out: pathlib.Path, rng: np.random.Generator, staff: dict[str, Any]
+) -> dict[str, Counts]:
     """Write ``staff_survey.csv`` (Windows-1252): one row per staff member and wave."""
     rows = staff["rows"]
     who = rows["staff"]
@@ -563,41 +578,41 @@ def write_staff_survey(
     for header, col in zip(STAFF_ITEMS, items, strict=True):
         t[header] = col
     table, counts = mess.staff_survey(rng, t, n_noise)
-    _write_csv(path, STAFF_HEADER, [table], encoding="cp1252")
-    return counts
+    _write_csv(out, STAFF_SURVEY, [table])
+    return {STAFF_SURVEY.file: counts}
 
 
 # ---------------------------------------------------------------------- meetings
 
 
 def write_meetings(
-    path: pathlib.Path,
+    out: pathlib.Path,
     rng: np.random.Generator,
     fam: dict[str, np.ndarray],
     meet: dict[str, Any],
     sites: Sites,
     staff: dict[str, Any],
     width: int,
-) -> Counts:
+) -> dict[str, Counts]:
     """Write ``meetings.csv`` (UTF-8): one row per SNAC or case consultation."""
     n_sites = sites.n
     rows = meet["meetings"]
     m = len(rows)
     agency_raw = {lvl: AGENCY[lvl] for lvl in meet["agency_levels"]}
     dir_raw = {lvl: DIRECTORATE[lvl] for lvl in meet["dir_levels"]}
+    sep = MEETINGS.list_separator or ";"
     refs, types, ags, dirs, chairs, minutes = [], [], [], [], [], []
     days = np.array([x["day"] for x in rows], dtype=np.int64)
     for x in rows:
         d = EPOCH + dt.timedelta(days=int(x["day"]))
         prefix = "" if n_sites == 1 else f"{sites.codes[x['site']]}-"
-        if x["kind"] == 0:
+        kind = LEVELS["meeting_kind"][x["kind"]]
+        if kind == "snac":
             refs.append(f"SNAC-{prefix}{d.year}-{d.month:02d}")
-            types.append(
-                "SNAC" if rng.random() < 0.8 else "Statutory Neglect Assessment Conference"
-            )
         else:
             refs.append(f"CC-{prefix}{d.year}-{d.month:02d}{d.day:02d}")
-            types.append("Case consultation" if rng.random() < 0.7 else "Consultation")
+        (usual, other), (p_usual, _) = MEETING_KIND[kind]
+        types.append(usual if rng.random() < p_usual else other)
         ag_names = []
         for a in x["agencies"]:
             raw, probs = agency_raw[meet["agency_levels"][a]]
@@ -606,8 +621,8 @@ def write_meetings(
         for a in x["dirs"]:
             raw, probs = dir_raw[meet["dir_levels"][a]]
             dr_names.append(raw[int(choose(rng, 1, probs)[0])])
-        ags.append(mess.messy_list(rng, ag_names))
-        dirs.append(mess.messy_list(rng, dr_names))
+        ags.append(mess.messy_list(rng, ag_names, sep))
+        dirs.append(mess.messy_list(rng, dr_names, sep))
         chairs.append(str(staff["name"][x["chair"]]))
         minutes.append(str(staff["name"][x["minute"]]))
     case_lists = []
@@ -615,8 +630,8 @@ def write_meetings(
         nums = fam["number"][x["cases"]]
         kinds = mess.ref_kinds(rng, len(nums), 0.35)
         texts = fmt_refs(nums, kinds, width).tolist()
-        sep = "; " if rng.random() < 0.5 else ";"
-        case_lists.append(sep.join(texts))
+        case_sep = sep + " " if rng.random() < 0.5 else sep
+        case_lists.append(case_sep.join(texts))
     t: Table = {
         "_blank": np.zeros(m, dtype=bool),
         "_date": days,
@@ -636,36 +651,24 @@ def write_meetings(
         return x
 
     table, counts = mess.meetings(rng, t, render)
-    _write_csv(path, MEETING_HEADER, [table], encoding="utf-8")
-    return counts
+    _write_csv(out, MEETINGS, [table])
+    return {MEETINGS.file: counts}
 
 
 # ------------------------------------------------------------------ deliverables
 
 
 def write_deliverables(
-    path: pathlib.Path, rng: np.random.Generator, rows: list[dict[str, Any]]
-) -> Counts:
+    out: pathlib.Path, rng: np.random.Generator, rows: list[dict[str, Any]]
+) -> dict[str, Counts]:
     """Write ``deliverables.csv`` (UTF-8): one row per programme deliverable."""
     m = len(rows)
     width = max(2, len(str(m)))
-    kind_raw = {
-        "manual": ("Manual", "Practice manual"),
-        "training_session": ("Training", "Training session"),
-        "working_paper": ("Working paper", "Article"),
-        "map_strategy": ("MAP strategy", "Migrant Aware Practice strategy"),
-    }
-    status_raw = {
-        "published": ("Published",),
-        "complete": ("Delivered", "Complete"),
-        "in_progress": ("In progress", "Drafting"),
-        "planned": ("Planned",),
-    }
     kinds, statuses = [], []
     for x in rows:
-        opts = kind_raw[x["kind"]]
+        opts = DELIVERABLE_KIND[x["kind"]]
         kinds.append(opts[int(rng.integers(0, len(opts)))])
-        opts = status_raw[x["status"]]
+        opts = DELIVERABLE_STATUS[x["status"]]
         statuses.append(opts[int(rng.integers(0, len(opts)))])
     t: Table = {
         "_blank": np.zeros(m, dtype=bool),
@@ -682,5 +685,5 @@ def write_deliverables(
         "Lead Officer": sarr(x["lead"] for x in rows),
     }
     table, counts = mess.deliverables(rng, t)
-    _write_csv(path, DELIVERABLE_HEADER, [table], encoding="utf-8")
-    return counts
+    _write_csv(out, DELIVERABLES, [table])
+    return {DELIVERABLES.file: counts}

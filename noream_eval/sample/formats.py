@@ -22,6 +22,8 @@ from noream_eval.sample._common import (
     strs,
 )
 
+#: Text dates are written day-first (03/04/2021 is 3 April), as in the UK.
+DAYFIRST = True
 # Date formats in CSV exports: day-first, ISO, Excel serial as text.
 _CSV_DATE_PROBS = (0.85, 0.12, 0.03)
 # Referral date cells: Excel date, day-first text, d/m/yy text, ISO text, serial number.

@@ -31,7 +31,6 @@ orchestrates them.
 
 from __future__ import annotations
 
-import importlib.resources
 import pathlib
 from collections.abc import Sequence
 
@@ -39,8 +38,9 @@ import numpy as np
 
 from noream_eval.sample import files
 from noream_eval.sample.mess import MESS_RATES, tally
-from noream_eval.sample.readme import readme_text
-from noream_eval.sample.truth import build_truth, truth_json
+from noream_eval.sample.profiles import CONFIG_FILE, EXPORTS, KEY_FILE, evaluation_toml
+from noream_eval.sample.readme import README_FILE, readme_text
+from noream_eval.sample.truth import TRUTH_FILE, build_truth, truth_json
 from noream_eval.sample.world import (
     PARAMETERS,
     People,
@@ -82,16 +82,7 @@ _STREAMS = (
     "mess_meetings",
     "mess_deliverables",
 )
-_OUTPUT_CSVS = (
-    "families.csv",
-    "payments.csv",
-    "domain_assessments.csv",
-    "wellbeing_survey.csv",
-    "staff_survey.csv",
-    "meetings.csv",
-    "deliverables.csv",
-)
-_OUTPUT_OTHER = ("evaluation.toml", "demo.key", "truth.json", "README.md")
+_OUTPUT_OTHER = (CONFIG_FILE, KEY_FILE, TRUTH_FILE, README_FILE)
 
 
 def _streams(seed: int, names: Sequence[str]) -> dict[str, np.random.Generator]:
@@ -112,8 +103,7 @@ def _prepare_dir(out_dir: pathlib.Path, force: bool) -> None:
                 )
             for path in out_dir.iterdir():
                 if path.is_file() and (
-                    path.name in _OUTPUT_CSVS + _OUTPUT_OTHER
-                    or (path.name.startswith("referrals") and path.suffix == ".xlsx")
+                    path.name in _OUTPUT_OTHER or any(e.is_file(path.name) for e in EXPORTS)
                 ):
                     path.unlink()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -201,36 +191,16 @@ def generate_sample(
 
     # The raw exports, each with its mess.
     counts: dict[str, dict[str, int]] = {}
-    counts["families.csv"] = files.write_families(
-        out / "families.csv",
-        rng["mess_families"],
-        fam,
-        pay,
-        refs["history_lost"],
-        sites,
-        people,
-        width,
+    counts |= files.write_families(
+        out, rng["mess_families"], fam, pay, refs["history_lost"], sites, people, width
     )
-    ref_counts = files.write_referrals(out, rng["mess_referrals"], fam, refs, sites, people, width)
-    counts.update(ref_counts)
-    counts["payments.csv"] = files.write_payments(
-        out / "payments.csv", rng["mess_payments"], fam, pay, people, width, n_sites
-    )
-    counts["domain_assessments.csv"] = files.write_domain_assessments(
-        out / "domain_assessments.csv", rng["mess_domains"], fam, dom, people, width
-    )
-    counts["wellbeing_survey.csv"] = files.write_wellbeing_survey(
-        out / "wellbeing_survey.csv", rng["mess_wellbeing"], fam, wb, people, width
-    )
-    counts["staff_survey.csv"] = files.write_staff_survey(
-        out / "staff_survey.csv", rng["mess_staff"], staff
-    )
-    counts["meetings.csv"] = files.write_meetings(
-        out / "meetings.csv", rng["mess_meetings"], fam, meet, sites, staff, width
-    )
-    counts["deliverables.csv"] = files.write_deliverables(
-        out / "deliverables.csv", rng["mess_deliverables"], deliverables
-    )
+    counts |= files.write_referrals(out, rng["mess_referrals"], fam, refs, sites, people, width)
+    counts |= files.write_payments(out, rng["mess_payments"], fam, pay, people, width, n_sites)
+    counts |= files.write_domain_assessments(out, rng["mess_domains"], fam, dom, people, width)
+    counts |= files.write_wellbeing_survey(out, rng["mess_wellbeing"], fam, wb, people, width)
+    counts |= files.write_staff_survey(out, rng["mess_staff"], staff)
+    counts |= files.write_meetings(out, rng["mess_meetings"], fam, meet, sites, staff, width)
+    counts |= files.write_deliverables(out, rng["mess_deliverables"], deliverables)
 
     # What is known about them.
     truth = build_truth(
@@ -247,12 +217,9 @@ def generate_sample(
         deliverables=deliverables,
         mess=tally(counts),
     )
-    (out / "truth.json").write_text(truth_json(truth), encoding="utf-8")
-    toml_bytes = (
-        importlib.resources.files("noream_eval.sample").joinpath("evaluation.toml").read_bytes()
-    )
-    (out / "evaluation.toml").write_bytes(toml_bytes)
-    (out / "demo.key").write_text(DEMO_KEY + "\n", encoding="ascii")
-    names = sorted([*ref_counts, *_OUTPUT_CSVS, *_OUTPUT_OTHER])
-    (out / "README.md").write_text(readme_text(truth, names), encoding="utf-8")
+    (out / TRUTH_FILE).write_bytes(truth_json(truth).encode("utf-8"))
+    (out / CONFIG_FILE).write_bytes(evaluation_toml().encode("utf-8"))
+    (out / KEY_FILE).write_bytes((DEMO_KEY + "\n").encode("ascii"))
+    names = sorted([*counts, *_OUTPUT_OTHER])
+    (out / README_FILE).write_bytes(readme_text(truth, names).encode("utf-8"))
     return out

@@ -122,8 +122,8 @@ def ref_kinds(rng: np.random.Generator, n: int, share: float = REF_VARIANT_SHARE
     return kinds
 
 
-def messy_list(rng: np.random.Generator, items: list[str]) -> str:
-    """A ';'-separated list with inconsistent spacing and case."""
+def messy_list(rng: np.random.Generator, items: list[str], sep: str) -> str:
+    """A list joined by ``sep``, with inconsistent spacing and case."""
     out = []
     for item in items:
         u = rng.random()
@@ -136,7 +136,7 @@ def messy_list(rng: np.random.Generator, items: list[str]) -> str:
         if rng.random() < 0.3:
             item = item + " "
         out.append(item)
-    return ";".join(out)
+    return sep.join(out)
 
 
 def likert_cells(

@@ -5,8 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from noream_eval.sample.mess import MESS_RATES, REF_VARIANT_SHARE
+from noream_eval.sample.profiles import CONFIG_FILE, EXPORTS, KEY_FILE
+from noream_eval.sample.truth import TRUTH_FILE
 
-__all__ = ["readme_text"]
+__all__ = ["README_FILE", "readme_text"]
+
+README_FILE = "README.md"
+_OTHER_FILES = {
+    CONFIG_FILE: "evaluation configuration (source profiles)",
+    TRUTH_FILE: "true parameters, realised values, mess counts",
+    KEY_FILE: "demo pseudonymisation key",
+    README_FILE: "this file",
+}
+_ENCODINGS = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}
+_NUMBERS = ("no", "one", "two", "three", "four")
 
 
 def _pct(x: float | None) -> str:
@@ -17,7 +29,29 @@ def _num(x: float | None, digits: int = 2) -> str:
     return "n/a" if x is None else f"{x:,.{digits}f}"
 
 
+def _file_format(name: str, truth: dict[str, Any]) -> str:
+    """What a file of the sample folder is, from its export's profile and its mess."""
+    export = next((e for e in EXPORTS if e.is_file(name)), None)
+    if export is None:
+        return _OTHER_FILES[name]
+    if export.format == "xlsx":
+        n = len(export.titles)
+        parts = [
+            "Excel workbook",
+            f"sheet {export.sheet}",
+            f"{_NUMBERS[n]} title row{'' if n == 1 else 's'}",
+            f"header on row {export.header_row}",
+        ]
+    else:
+        parts = ["CSV", _ENCODINGS[export.encoding] + (" with BOM" if export.bom else "")]
+    if truth["mess"][name]["total_rows"]:
+        parts.append("trailing Total row")
+    return ", ".join(parts)
+
+
 def readme_text(truth: dict[str, Any], files: list[str]) -> str:
+    """The sample folder's README: the story, true and realised values, the injected
+    mess, the expected record counts and a table of ``files``."""
     p, r, mess = truth["parameters"], truth["realised"], truth["mess"]
     rr, es, wbr, s17 = r["rereferral"], r["escalation"], r["wellbeing"], r["s17"]
     fams, meet, deliv, hist = r["families"], r["meetings"], r["deliverables"], r["history"]
@@ -156,22 +190,5 @@ def readme_text(truth: dict[str, Any], files: list[str]) -> str:
         "| file | format |",
         "|---|---|",
     ]
-    formats = {
-        "families.csv": "CSV, UTF-8 with BOM",
-        "payments.csv": "CSV, Windows-1252, trailing Total row",
-        "staff_survey.csv": "CSV, Windows-1252",
-        "evaluation.toml": "evaluation configuration (source profiles)",
-        "truth.json": "true parameters, realised values, mess counts",
-        "demo.key": "demo pseudonymisation key",
-        "README.md": "this file",
-    }
-    for name in files:
-        if name.startswith("referrals"):
-            fmt = (
-                "Excel workbook, sheet Referrals, two title rows, header on row 3, "
-                "trailing Total row"
-            )
-        else:
-            fmt = formats.get(name, "CSV, UTF-8")
-        lines.append(f"| {name} | {fmt} |")
+    lines += [f"| {name} | {_file_format(name, truth)} |" for name in files]
     return "\n".join(lines) + "\n"

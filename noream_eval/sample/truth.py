@@ -18,7 +18,9 @@ from noream_eval.sample.mess import MESS_RATES
 from noream_eval.sample.world import COHORTS, IMMIGRATION_LEVELS, PARAMETERS, Sites
 from noream_eval.schema import LEVELS
 
-__all__ = ["build_truth", "truth_json"]
+__all__ = ["TRUTH_FILE", "build_truth", "truth_json"]
+
+TRUTH_FILE = "truth.json"
 
 
 def _r(x: float) -> float | None:

@@ -1,9 +1,10 @@
-"""Raw vocabularies of the sample's exports: code variants, headers and item wording.
+"""Raw vocabularies of the sample's exports: code variants, domain headers, item wording.
 
 These are the words an NRPF team's systems write, which only the generator
 knows: each canonical level's raw code variants (with the probability of each),
-the raw column headers of every export and the wording of questionnaire items.
-Each is defined once here; the simulation and the file writers read them from here.
+the raw column headers of the support domains and the wording of questionnaire
+items. Each is defined once here; the simulation, the file writers and the value
+maps of ``evaluation.toml`` (:mod:`noream_eval.sample.profiles`) read them from here.
 Canonical levels come from :data:`noream_eval.schema.LEVELS` and instrument facts
 (number of items, answer labels) from the instrument registry, not from here.
 """
@@ -11,7 +12,7 @@ Canonical levels come from :data:`noream_eval.schema.LEVELS` and instrument fact
 from __future__ import annotations
 
 from noream_eval.sample._common import Variants
-from noream_eval.schema import LEVELS
+from noream_eval.schema import UNKNOWN
 
 # Raw column header of each support domain (LEVELS["domain"]) in the domain assessments.
 DOMAIN_HEADERS: dict[str, str] = {
@@ -129,88 +130,50 @@ AGENCY: Variants = {
     "public_health": (("Public Health",), (1.0,)),
     "welfare_benefits": (("Welfare rights",), (1.0,)),
 }
-
-# Raw headers of each export, in file order.
-REFERRAL_HEADER = (
-    "Referral No",
-    "Family Ref",
-    "LA Code",
-    "Date of Referral",
-    "Parent/Carer Name",
-    "Parent DOB",
-    "Contact Number",
-    "NI Number",
-    "Home Office Ref",
-    "Postcode",
-    "Referral Source",
-    "Referral Outcome",
+MEETING_KIND: Variants = {
+    "snac": (("SNAC", "Statutory Neglect Assessment Conference"), (0.8, 0.2)),
+    "case_consultation": (("Case consultation", "Consultation"), (0.7, 0.3)),
+}
+PAYMENT_TYPE: Variants = {
+    "accommodation": (("Accommodation", "B&B", "Rent"), (0.6, 0.2, 0.2)),
+    "subsistence": (("Subsistence", "Weekly subsistence"), (0.7, 0.3)),
+    "grant": (("Flexi grant", "Grant"), (0.6, 0.4)),
+    "other": (("Other",), (1.0,)),
+}
+# Budget codes of the schemes: s17 codes changed when the finance system was rebuilt
+# after the cyberattack.
+S17_CODES_BEFORE_ATTACK = (("S17", "Section 17"), (0.7, 0.3))
+S17_CODES_AFTER_ATTACK = (("CSC S17 NRPF", "s.17 support", "Section 17"), (0.75, 0.15, 0.1))
+NOREAM_GRANT_CODES = (("NOREAM Flexi Grant", "NOREAM grant", "Flexible grant"), (0.7, 0.2, 0.1))
+#: Every budget code of each scheme (LEVELS["scheme"]).
+SCHEME_CODES: dict[str, tuple[str, ...]] = {
+    "s17": tuple(dict.fromkeys(S17_CODES_BEFORE_ATTACK[0] + S17_CODES_AFTER_ATTACK[0])),
+    "noream_grant": NOREAM_GRANT_CODES[0],
+}
+# Deliverable types and statuses: canonical level -> raw variants (equally likely).
+DELIVERABLE_KIND: dict[str, tuple[str, ...]] = {
+    "manual": ("Manual", "Practice manual"),
+    "training_session": ("Training", "Training session"),
+    "working_paper": ("Working paper", "Article"),
+    "map_strategy": ("MAP strategy", "Migrant Aware Practice strategy"),
+}
+DELIVERABLE_STATUS: dict[str, tuple[str, ...]] = {
+    "published": ("Published",),
+    "complete": ("Delivered", "Complete"),
+    "in_progress": ("In progress", "Drafting"),
+    "planned": ("Planned",),
+}
+#: Job roles of the staff: (raw role, canonical role of LEVELS["staff_role"]), by role code.
+STAFF_ROLES: tuple[tuple[str, str], ...] = (
+    ("Social Worker", "social_worker"),
+    ("Senior Practitioner", "social_worker"),
+    ("Team Manager", "manager"),
+    ("Service Manager", "manager"),
+    ("Immigration Advisor", "immigration_advisor"),
+    ("Immigration Adviser", "immigration_advisor"),
+    ("Housing Support Worker", "housing_support"),
+    ("Other", "other"),
 )
-PAYMENT_HEADER = (
-    "Transaction ID",
-    "Date Paid",
-    "Client Ref",
-    "Payee Name",
-    "Payee Postcode",
-    "Budget Code",
-    "Payment Type",
-    "Amount",
-)
-
-FAMILY_HEADER = (
-    "Family Ref",
-    "LA Code",
-    "Cohort",
-    "First Contact",
-    "Date Enrolled",
-    "Date Closed",
-    "Closure Reason",
-    "Parent/Carer Name",
-    "Parent DOB",
-    "Phone",
-    "NI Number",
-    "HO Reference",
-    "Postcode",
-    "No. of Children",
-    "Youngest Child DOB",
-    "Immigration Status",
-    "History Complete From",
-)
-DOMAIN_HEADER = (
-    "Family Ref",
-    "Family Name",
-    "Assessment Date",
-    "Review Point",
-    *(DOMAIN_HEADERS[d] for d in LEVELS["domain"]),
-)
-WELLBEING_HEADER = (
-    "Response ID",
-    "Submitted At",
-    "Survey",
-    "Family Ref",
-    "Respondent",
-    "Your name (optional)",
-    "Email",
-    *SWEMWBS_ITEMS,
-)
-STAFF_HEADER = ("Name", "Email", "Job Role", "Directorate", "Wave", *STAFF_ITEMS)
-MEETING_HEADER = (
-    "Meeting Ref",
-    "Date",
-    "Meeting Type",
-    "Chair",
-    "Minute Taker",
-    "Agencies Present",
-    "Directorates Present",
-    "Cases Discussed",
-)
-DELIVERABLE_HEADER = (
-    "ID",
-    "Type",
-    "Title",
-    "Date",
-    "LA Code",
-    "Attendees",
-    "LAs Reached",
-    "Status",
-    "Lead Officer",
-)
+# Raw codes the value maps know although the sample never writes them (a real export may).
+SOURCE_NOT_WRITTEN = {"Other": UNKNOWN}
+TIMEPOINT_WB_NOT_WRITTEN = {"Exit": "exit"}

@@ -32,7 +32,7 @@ from noream_eval.sample._common import (
     sarr,
     strs,
 )
-from noream_eval.sample.vocab import DIRECTORATE, IMMIGRATION, OUTCOME, SOURCE
+from noream_eval.sample.vocab import DIRECTORATE, IMMIGRATION, OUTCOME, SOURCE, STAFF_ROLES
 from noream_eval.schema import LEVELS, UNKNOWN
 
 __all__ = [
@@ -228,6 +228,9 @@ DOMAIN_SCORES = (1, 5)
 COHORTS = ("comparison", "noream")
 #: Immigration status levels of the families, ``unknown`` (recorded blank) last.
 IMMIGRATION_LEVELS = (*LEVELS["immigration_status"], UNKNOWN)
+
+# Role codes (indices of STAFF_ROLES) of managers, who chair SNACs and lead deliverables.
+_MANAGER_ROLES = [i for i, (_, role) in enumerate(STAFF_ROLES) if role == "manager"]
 
 # Share of each referral source among referrals.
 _SOURCE_PROBS = {
@@ -989,8 +992,9 @@ def simulate_staff(rng: np.random.Generator, sites: Sites, people: People) -> di
             },
         ),
     )
-    # roles: 0 SW, 1 senior practitioner, 2 team manager, 3 service manager,
-    # 4 immigration advisor, 5 immigration adviser, 6 housing support, 7 other
+    # role codes index STAFF_ROLES: 0 social worker, 1 senior practitioner, 2 team manager,
+    # 3 service manager, 4 immigration advisor, 5 immigration adviser, 6 housing support,
+    # 7 other
     role_csc = choose(rng, n, (0.35, 0.12, 0.08, 0.04, 0.05, 0.04, 0.14, 0.18))
     role_other = choose(rng, n, (0.3, 0.0, 0.15, 0.05, 0.0, 0.0, 0.0, 0.5))
     role_housing = choose(rng, n, (0.0, 0.0, 0.15, 0.05, 0.0, 0.0, 0.4, 0.4))
@@ -999,18 +1003,7 @@ def simulate_staff(rng: np.random.Generator, sites: Sites, people: People) -> di
         role_csc,
         np.where(directorate == dcode["housing"], role_housing, role_other),
     )
-    role_raw = sarr(
-        (
-            "Social Worker",
-            "Senior Practitioner",
-            "Team Manager",
-            "Service Manager",
-            "Immigration Advisor",
-            "Immigration Adviser",
-            "Housing Support Worker",
-            "Other",
-        )
-    )[role]
+    role_raw = sarr(raw for raw, _ in STAFF_ROLES)[role]
     present1 = rng.random(n) < p["present_wave1"]
     present2 = np.where(present1, rng.random(n) < p["stay_to_wave2"], True)
     resp1 = present1 & (rng.random(n) < p["respond_wave1"])
@@ -1070,7 +1063,7 @@ def simulate_meetings(
     p_end = np.array([1.0] + [p["directorate_prob_end"][d] for d in dir_levels[1:]])
     agency_levels = LEVELS["agency"]
     agency_p = np.array(_probs(agency_levels, _AGENCY_PROBS))
-    managers = np.isin(staff["role"], (2, 3))
+    managers = np.isin(staff["role"], _MANAGER_ROLES)
     meetings: list[dict[str, Any]] = []
     snac_held = 0
     missed_by_site: dict[str, list[str]] = {}
@@ -1145,7 +1138,7 @@ def simulate_deliverables(
     rng: np.random.Generator, sites: Sites, staff: dict[str, Any]
 ) -> list[dict[str, Any]]:
     cut = day_of(PARAMETERS["dates"]["data_cut"])
-    lead_pool = np.flatnonzero((staff["site"] == 0) & np.isin(staff["role"], (2, 3)))
+    lead_pool = np.flatnonzero((staff["site"] == 0) & np.isin(staff["role"], _MANAGER_ROLES))
     if len(lead_pool) == 0:
         lead_pool = np.flatnonzero(staff["site"] == 0)
 
