@@ -4,8 +4,10 @@ For each export, a ``write_*`` function turns the simulated world into the clean
 raw table (raw headers, raw codes, hidden ``_`` columns for what is rendered
 late: references, dates, amounts), passes it through the export's mess in
 :mod:`noream_eval.sample.mess`, and writes the file as the NRPF team's system
-would (CSV as Excel writes it, or an xlsx workbook). Each returns the export's
-mess counts by file name.
+would (CSV as Excel writes it, or an xlsx workbook). File names, headers,
+encodings, sheet and title lines come from the export's profile in
+:mod:`noream_eval.sample.profiles`, the raw codes from :mod:`noream_eval.sample.vocab`.
+Each returns the export's mess counts by file name.
 """
 
 from __future__ import annotations

@@ -23,10 +23,11 @@ byte-for-byte reproducible for a given seed, number of families and sites.
 The work is split by job: :mod:`~noream_eval.sample.world` simulates the clean
 world, :mod:`~noream_eval.sample.mess` injects the data problems,
 :mod:`~noream_eval.sample.files` renders and writes the exports (with the text forms
-of values in :mod:`~noream_eval.sample.formats` and the raw vocabularies in
-:mod:`~noream_eval.sample.vocab`), :mod:`~noream_eval.sample.truth` builds
-``truth.json`` and :mod:`~noream_eval.sample.readme` the README. This module
-orchestrates them.
+of values in :mod:`~noream_eval.sample.formats`, the raw vocabularies in
+:mod:`~noream_eval.sample.vocab` and the layout of each export in
+:mod:`~noream_eval.sample.profiles`, which also renders ``evaluation.toml``),
+:mod:`~noream_eval.sample.truth` builds ``truth.json`` and
+:mod:`~noream_eval.sample.readme` the README. This module orchestrates them.
 """
 
 from __future__ import annotations

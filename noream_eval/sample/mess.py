@@ -20,7 +20,30 @@ from noream_eval.sample._common import NO_DAY, STR, Table, sarr, take
 from noream_eval.sample.formats import CELL_TEXT, REF_OTHER, other_date_kind, other_money_kind
 from noream_eval.sample.vocab import DOMAIN_HEADERS, SWEMWBS_ITEMS, TIMEPOINT_DA
 
-__all__ = ["MESS_RATES", "REF_VARIANT_SHARE"]
+__all__ = [
+    "MESS_RATES",
+    "REF_VARIANT_SHARE",
+    "TBC",
+    "TOTAL",
+    "bad_amounts",
+    "cosmetic",
+    "deliverables",
+    "domain_assessments",
+    "families",
+    "likert_cells",
+    "meetings",
+    "messy_list",
+    "out_of_range_scores",
+    "payments",
+    "payments_file",
+    "payments_total",
+    "ref_kinds",
+    "referrals",
+    "referrals_total",
+    "staff_survey",
+    "tally",
+    "wellbeing_survey",
+]
 
 Render = Callable[[Table], Table]
 Near = Callable[[np.random.Generator, Table], Table]
@@ -74,7 +97,7 @@ MESS_RATES: dict[str, dict[str, float]] = {
     "deliverables": {"exact_duplicates": 0.01, "blank_rows": 0.01},
 }
 
-# Share of rows whose family reference is written in a non-canonical variant.
+#: Share of rows whose family reference is written in a non-canonical variant.
 REF_VARIANT_SHARE = 0.08
 #: The date cell of a record whose date is not known yet.
 TBC = "TBC"
