@@ -25,7 +25,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from noream_eval.sample.generate import DEFAULT_SEED, DEMO_KEY, _fmt_refs, generate_sample
+from noream_eval.sample.formats import fmt_refs
+from noream_eval.sample.generate import DEFAULT_SEED, DEMO_KEY, generate_sample
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "data" / "sample"
@@ -612,7 +613,7 @@ def test_s17_episodes_are_separated_by_long_gaps(parsed: dict[str, Parsed]) -> N
     width=st.integers(min_value=5, max_value=8),
 )
 def test_reference_variants_normalise_to_one_key(number: int, kind: int, width: int) -> None:
-    text = str(_fmt_refs(np.array([number]), np.array([kind]), width)[0])
+    text = str(fmt_refs(np.array([number]), np.array([kind]), width)[0])
     assert norm_ref(text) == f"NRPF{number}"
 
 
