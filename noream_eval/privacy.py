@@ -148,14 +148,19 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def _pattern_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of every pattern identifier, overlapping ones included: the search goes
+    on from just after the start of each match, so a match (``Ref 07700``) cannot
+    hide a longer identifier that starts inside it (``07700 900123``)."""
     spans = []
-    for m in IDENTIFIER_RE.finditer(text):
+    pos = 0
+    while (m := IDENTIFIER_RE.search(text, pos)) is not None:
         if m.group("dob") is not None:
             spans.append(m.span("dob"))
         elif m.group("ref") is not None:
             spans.append(m.span("ref"))
         else:
             spans.append(m.span())
+        pos = m.start() + 1
     return spans
 
 
@@ -357,19 +362,30 @@ def _days(values: Any) -> np.ndarray:
     return np.asarray(stamps.to_numpy().astype("datetime64[D]").astype(np.int64))
 
 
-def _number_texts(x: np.ndarray) -> list[str]:
+def _number_text(value: Any) -> str | None:
+    """A number as a person typed it (``17.0`` -> ``"17"``); None if not finite."""
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(v):
+        return None
+    if v == round(v) and abs(v) < 2**53:
+        return str(int(v))
+    return repr(v) if isinstance(value, float | np.floating) else str(value)
+
+
+def _number_texts(values: Iterable[Any]) -> list[str]:
     out = []
-    for v in x:
-        v = float(v)
-        if not math.isfinite(v):
+    for value in values:
+        text = _number_text(value)
+        if text is None:
             continue
-        if v == round(v) and abs(v) < 1e15:
-            digits = str(int(v))
-            out.append(digits)
-            if 9 <= len(digits) <= 10 and v > 0:  # a phone number whose 0 Excel dropped
-                out.append("0" + digits)
-        else:
-            out.append(repr(v))
+        out.append(text)
+        if text.isdigit() and 9 <= len(text) <= 10:  # a phone number whose 0 Excel dropped
+            out.append("0" + text)
     return out
 
 
@@ -390,7 +406,7 @@ def _texts_and_days(values: pd.Series) -> tuple[pa.Array, np.ndarray]:
         days = _days(values.dropna().unique())
     elif pd.api.types.is_numeric_dtype(dtype):
         nums = values.dropna().unique()
-        texts = [pa.array(_number_texts(np.asarray(nums, dtype=np.float64)), pa.large_string())]
+        texts = [pa.array(_number_texts(nums), pa.large_string())]
     elif pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         texts = [_large(pa.array(values.array, from_pandas=True))]
     else:
@@ -403,7 +419,7 @@ def _texts_and_days(values: pd.Series) -> tuple[pa.Array, np.ndarray]:
             kinds = {t: _kind(t) for t in set(types)}
             kind = np.array([kinds[t] for t in types], dtype=object) if len(arr) else arr
             strs = [str(v) for v in arr[kind == "text"]]
-            strs += _number_texts(np.asarray(arr[kind == "number"], dtype=np.float64))
+            strs += _number_texts(arr[kind == "number"])
             texts = [pa.array(strs, pa.large_string())]
             days = _days(arr[kind == "date"])
     if not texts:
@@ -416,6 +432,8 @@ def _texts_and_days(values: pd.Series) -> tuple[pa.Array, np.ndarray]:
 def _kind(t: type) -> str:
     if issubclass(t, bool | np.bool_):
         return "skip"
+    if issubclass(t, np.timedelta64):  # (an integer type in numpy)
+        return "text"
     if issubclass(t, dt.date | np.datetime64):
         return "date"
     if issubclass(t, numbers.Real) or t.__name__ == "Decimal":
@@ -559,11 +577,8 @@ def _as_text(value: object) -> str | dt.date | object:
         return day
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
-    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
-        v = float(value)
-        if math.isfinite(v) and v == round(v) and abs(v) < 1e15:
-            return str(int(v))
-        return repr(v) if isinstance(value, float | np.floating) else str(value)
+    if isinstance(value, numbers.Number) and not isinstance(value, np.timedelta64):
+        return _number_text(value) or str(value)
     try:
         text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
         text.encode("utf-8")
