@@ -610,7 +610,9 @@ class Scrubber:
       is a date;
     * the compact form (letters and digits only, case- and accent-free) of the whole
       value when it has four or more characters, so "07700 900123" also matches
-      "07700-900-123" and "O'Brien" also matches "OBrien";
+      "07700-900-123" and "O'Brien" also matches "OBrien"; also a UK number without
+      its trunk ``0``, an NI number without its suffix letter and the part of a value
+      before a ``/`` (a Home Office reference without its ``/n``);
     * the calendar date of values that are dates (``datetime`` objects, or text read
       day-first or ISO as :func:`~noream_eval.ingest.normalise.parse_dates` does).
 
@@ -629,8 +631,8 @@ class Scrubber:
     wherever it appears, whoever it belongs to: a surname that is also an English
     word ("Grant", "Young", "Will") or a particle ("da", "de", "al") is redacted in
     "Supermarket grant" as much as in a name, and a registered placeholder such as
-    "Unknown" is redacted everywhere. Hash collisions (about one in 10**12 per
-    lookup at national scale) can only add redactions. Pattern identifiers are
+    "Unknown" is redacted everywhere. Hash collisions (fewer than one in 10**12
+    lookups at national scale) can only add redactions. Pattern identifiers are
     matched by shape, so a code that looks like an NI number or a postcode is
     redacted too.
 
