@@ -1,4 +1,4 @@
-"""Tests of keyed pseudonymisation, key handling, scrubbing and age bands."""
+"""Tests of keyed pseudonymisation, key handling, pattern scrubbing and age bands."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from noream_eval.errors import KeyMissingError
-from noream_eval.ingest.pseudonymise import ENV_KEY, Pseudonymiser, age_band, load_key, scrub
+from noream_eval.ingest.pseudonymise import ENV_KEY, Pseudonymiser, age_band, load_key
+from noream_eval.privacy import scrub_patterns as scrub
 
 KEY = b"a test key that is long enough"
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from noream_eval.ingest.pseudonymise import REDACTED
+from noream_eval.privacy import REDACTED
 
 __all__ = ["ACTIONS", "DUPLICATE_EXACT", "DUPLICATE_NEAR", "KEPT", "REJECTED", "RowLedger"]
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from noream_eval.data import EvaluationData
 from noream_eval.errors import OutputError
+from noream_eval.writers import write_csv
 
 __all__ = ["ingest_report_markdown", "write_outputs"]
 
@@ -98,8 +99,10 @@ def ingest_report_markdown(data: EvaluationData) -> str:
 def write_outputs(data: EvaluationData, out_dir: str | Path, *, force: bool = False) -> Path:
     """Write the canonical tables, rejects, ingest report and provenance.
 
-    Files: one Parquet file per canonical table (plus ``rejects.parquet`` and
-    ``ingest_report.parquet``), ``rejects.csv``, ``ingest_report.md``,
+    Files: one Parquet file per canonical table (plus ``rejects.parquet``,
+    ``warnings.parquet`` and ``ingest_report.parquet``), ``rejects.csv`` and
+    ``warnings.csv`` (safe to open in Excel: text that a spreadsheet would read
+    as a formula is written with a leading apostrophe), ``ingest_report.md``,
     ``ingest_report.json`` and ``provenance.json``. Everything is written to a
     temporary folder beside ``out_dir`` and moved into place at the end, so a
     failed run leaves no output folder behind.
@@ -139,7 +142,8 @@ def write_outputs(data: EvaluationData, out_dir: str | Path, *, force: bool = Fa
         ) from None
     try:
         data.to_parquet(tmp)
-        data.rejects.to_csv(tmp / "rejects.csv", index=False, lineterminator="\n")
+        write_csv(data.rejects, tmp / "rejects.csv")
+        write_csv(data.warnings, tmp / "warnings.csv")
         (tmp / "ingest_report.md").write_text(ingest_report_markdown(data), "utf-8")
         report = {
             "files": json.loads(data.ingest_report.to_json(orient="records")),

@@ -129,7 +129,9 @@ def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: Progress) -> Evaluation
     say("linking records and removing duplicates")
 
     def flags(values: pd.Series) -> pd.Series:
-        return values.map(lambda v: scrubber.scrub(v, max_len=10_000) != str(v).strip())
+        codes, uniques = pd.factorize(values)
+        hit = np.array([scrubber.contains_identifier(u) for u in uniques] + [False])
+        return pd.Series(hit[codes], index=values.index)
 
     def scrub_text(values: pd.Series) -> pd.Series:
         return scrubber.scrub_series(values, max_len=5000)
@@ -322,10 +324,13 @@ def _register_identifiers(profile: SourceProfile, frame: pd.DataFrame, scrubber:
     Blank and summary rows are left out (a "Total" label is not a name).
     """
     spec = profile.spec
+    references = {c for c, f in profile.columns.items() if spec.kind(f) in ("ref", "id", "reflist")}
     cols = [c for c in profile.identifiers if c in frame.columns]
     cols += [c for c, f in profile.columns.items() if spec.field(f).identifier]
     for col in dict.fromkeys(cols):
-        scrubber.add(frame[col])
+        # A reference's letters ("NRPF") are shared by every value: register the whole
+        # value only, not its words.
+        scrubber.add(frame[col], words=col not in references)
 
 
 def _encode(frame: pd.DataFrame) -> pd.DataFrame:

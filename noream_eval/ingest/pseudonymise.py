@@ -1,4 +1,4 @@
-"""Pseudonymisation and identifier scrubbing.
+"""Pseudonymisation of references, keys, and age bands from dates of birth.
 
 References to families, people and records are replaced by a keyed hash
 (HMAC-SHA256 truncated to 16 hex digits, behind a letter naming the kind of
@@ -11,11 +11,9 @@ a fingerprint is, so two runs can be shown to have used the same key.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,17 +24,13 @@ from noream_eval.errors import KeyMissingError
 
 __all__ = [
     "ENV_KEY",
-    "REDACTED",
     "Pseudonymiser",
     "age_band",
     "load_key",
-    "scrub",
 ]
 
 #: Environment variable holding the pseudonymisation key.
 ENV_KEY = "NOREAM_EVAL_KEY"
-#: What a redacted value is shown as.
-REDACTED = "[redacted]"
 _MIN_KEY_BYTES = 16
 
 
@@ -227,43 +221,6 @@ def _digests_in_workers(
     if any(p is None for p in parts):
         return None
     return b"".join(p for p in parts if p is not None)
-
-
-# Patterns of direct identifiers that might stray into free text. Used on values
-# shown in rejects, so that a phone number typed into the wrong column is not
-# repeated in an output.
-_SCRUB = re.compile(
-    r"""
-    (?:\+44\s?|\b0)\d(?:[\s-]?\d){8,10}\b            # UK phone numbers
-  | \b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b       # NI numbers (any prefix)
-  | \b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b             # postcodes
-  | \b[A-Z]\d{7}(?:/\d+)?\b                           # Home Office references
-  | [\w.+-]+@[\w-]+\.[\w.-]+                          # e-mail addresses
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
-
-
-def scrub(value: object, *, max_len: int = 80) -> str:
-    """Return ``value`` as text safe to show in rejects and messages.
-
-    Anything looking like a phone number, NI number, postcode, Home Office
-    reference or e-mail address is replaced by ``[redacted]``; long text is
-    truncated.
-
-    Examples
-    --------
-    >>> scrub("call 07700 900123")
-    'call [redacted]'
-    >>> scrub("Walk-in")
-    'Walk-in'
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
-    text = _SCRUB.sub(REDACTED, str(value).strip())
-    return text if len(text) <= max_len else text[: max_len - 1] + "…"
 
 
 _BANDS = ((0, 4, "0-4"), (5, 10, "5-10"), (11, 15, "11-15"), (16, 17, "16-17"))
