@@ -823,7 +823,7 @@ def _rejects(prepared: Mapping[str, Prepared], scrubber: Scrubber) -> pd.DataFra
     out = out.sort_values("source", kind="stable").reset_index(drop=True)
     reasons = out["reason"].astype(object)
     codes, uniques = pd.factorize(reasons)
-    out["reason"] = np.asarray([scrubber.scrub_message(u) for u in uniques], dtype=object)[codes]
+    out["reason"] = np.asarray(scrubber.scrub_messages(list(uniques)), dtype=object)[codes]
     out = out.astype({c: "string" for c in REJECT_COLUMNS if c != "row"})
     out["row"] = out["row"].astype("Int64")
     return out
