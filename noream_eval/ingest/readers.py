@@ -393,9 +393,10 @@ def detect_encoding(path: str | Path) -> str:
         return "utf-16"
     if start == codecs.BOM_UTF8:
         return "utf-8-sig"
-    for encoding in ("utf-8", "cp1252"):
-        if _decodes(path, encoding):
-            return encoding
+    if _decodes(path, "utf-8"):
+        return "utf-8"
+    if _cp1252_decodes(path):
+        return "cp1252"
     return "latin-1"
 
 
@@ -408,6 +409,20 @@ def _decodes(path: Path, encoding: str) -> bool:
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
+    return True
+
+
+# The five bytes Windows-1252 leaves undefined (Python's cp1252 codec refuses them):
+# https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+
+
+def _cp1252_decodes(path: Path) -> bool:
+    """Same answer as ``_decodes(path, "cp1252")``, by searching bytes (much faster)."""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if any(b in chunk for b in _CP1252_UNDEFINED):
+                return False
     return True
 
 
@@ -481,8 +496,12 @@ def _open_error(name: str, exc: OSError) -> InputFileError:
     return InputFileError(f"{name}: cannot be opened ({exc.strerror or type(exc).__name__}).")
 
 
-def _decode_error(name: str, encoding: str) -> InputFileError:
-    return InputFileError(
+class _Undecodable(InputFileError):
+    """The text cannot be decoded with the encoding tried (re-raised as InputFileError)."""
+
+
+def _decode_error(name: str, encoding: str) -> _Undecodable:
+    return _Undecodable(
         f"{name}: cannot be read as {encoding} text. Save it as 'CSV UTF-8' from Excel, or set "
         "`encoding` in the config."
     )
@@ -967,6 +986,17 @@ def _no_header_row(where: str, row: int) -> InputFileError:
     )
 
 
+def _starts_as_utf8(head: bytes) -> bool:
+    """True if the first bytes have no byte order mark and are valid UTF-8 so far."""
+    if head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _read_csv(
     path: Path,
     name: str,
@@ -982,7 +1012,35 @@ def _read_csv(
             f"{name}: the file is empty (0 bytes). Export it again, or remove it from the "
             "folder the config points at."
         )
-    text = _prepare_text(path, name, encoding, head_bytes)
+    # With encoding "auto", a file whose start is UTF-8 is read as UTF-8 straight away:
+    # the parsers check every byte, so no separate pass over the file is needed. If a
+    # later byte is not UTF-8, the file is read again as Windows-1252 (or latin-1),
+    # exactly as detect_encoding would have decided.
+    provisional = encoding in (None, "auto") and _starts_as_utf8(head_bytes)
+    try:
+        text = _prepare_text(path, name, "utf-8" if provisional else encoding, head_bytes)
+        return _read_csv_text(text, name, rows, shown_rows, delimiter)
+    except _Undecodable as exc:
+        if not provisional:
+            raise InputFileError(str(exc)) from None
+    try:
+        fallback = "cp1252" if _cp1252_decodes(path) else "latin-1"
+    except OSError as exc:
+        raise _open_error(name, exc) from None
+    text = _prepare_text(path, name, fallback, head_bytes)
+    try:
+        return _read_csv_text(text, name, rows, shown_rows, delimiter)
+    except _Undecodable as exc:  # pragma: no cover - both decode any text they accepted
+        raise InputFileError(str(exc)) from None
+
+
+def _read_csv_text(
+    text: _Text,
+    name: str,
+    rows: tuple[int, ...],
+    shown_rows: int | tuple[int, ...],
+    delimiter: str,
+) -> RawTable:
     _check_not_empty(text, name)
     first, last = rows[0], rows[-1]
     if delimiter == "auto":
@@ -1039,8 +1097,36 @@ def _read_csv(
     )
 
 
-class _Undecodable(Exception):
-    """The parser met bytes the encoding cannot decode."""
+def _may_end_in_open_quote(text: _Text, start: int, delimiter: str, last: str) -> bool:
+    """Could pyarrow's last cell be a quoted cell never closed, which pandas refuses?
+
+    Such a cell swallows everything after its opening quote, so pyarrow returns the
+    rest of the file as its value. If the file ends with a line break, the cell then
+    ends with it (a closed cell can too, if quoted so; pandas decides either way).
+    If not, the file's last bytes are that opening quote and the value with its
+    quotes doubled, right after a delimiter or line break; an unquoted last cell
+    never starts with a quote, and a closed quoted one ends with its closing quote.
+    """
+    if text.ends_with_line_break():
+        return last.endswith(("\n", "\r"))
+    encoding = "utf-8" if text.unit == 1 and text.codec == "utf-8" else text.codec
+    try:
+        opened = ('"' + last.replace('"', '""')).encode(encoding)
+    except UnicodeEncodeError:  # pragma: no cover - the value was decoded from this text
+        return True
+    size = text.size
+    begin = size - len(opened)
+    if begin < start:
+        return False
+    before = max(start, begin - text.unit)
+    with text.open(before) as fh:
+        tail = fh.read(size - before)
+    if tail[begin - before :] != opened:
+        return False
+    if before == begin:
+        return True  # the cell starts the parsed text
+    char = tail[: begin - before].decode(encoding, errors="replace")
+    return char in (delimiter, "\n", "\r")
 
 
 def _arrow_cells(
@@ -1063,7 +1149,9 @@ def _arrow_cells(
         ragged.append(1)
         return "error"
 
-    source: Any = pa.memory_map(str(text.path)) if text.data is None else pa.BufferReader(text.data)
+    source: Any = (
+        pa.OSFile(str(text.path), "r") if text.data is None else pa.BufferReader(text.data)
+    )
     try:
         source.seek(start)
         table = pacsv.read_csv(
@@ -1084,7 +1172,7 @@ def _arrow_cells(
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, pa.large_string()),  # pandas' own layout
                 null_values=[],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -1103,11 +1191,10 @@ def _arrow_cells(
         source.close()
     if ragged:
         return None
-    if table.num_rows and text.ends_with_line_break():
-        # A quoted last cell left open would run into the file's final line break.
-        last = table.column(width - 1)[table.num_rows - 1].as_py()
-        if last.endswith(("\n", "\r")):
-            return None
+    if table.num_rows and _may_end_in_open_quote(
+        text, start, delimiter, table.column(width - 1)[table.num_rows - 1].as_py()
+    ):
+        return None
     block = [[row[n] for n in names] for row in table.slice(0, n_header).to_pylist()]
     data = table.slice(min(n_header, table.num_rows)).to_pandas()
     data.columns = pd.RangeIndex(width)
@@ -1331,9 +1418,12 @@ def find_header_row(
     _sniff_csv(path, name, head_bytes, encoding)
     if not head_bytes:
         return None
-    text = _prepare_text(path, name, encoding, head_bytes)
     delimiters = DELIMITERS if delimiter == "auto" else (delimiter,)
-    head = _head_records(text, name, delimiters, _FIND_ROWS)
+    try:
+        text = _prepare_text(path, name, encoding, head_bytes)
+        head = _head_records(text, name, delimiters, _FIND_ROWS)
+    except _Undecodable as exc:
+        raise InputFileError(str(exc)) from None
     tables = [[rec for rec, _ in recs] for recs in head.records.values() if recs is not None]
     return _best_row(tables, wanted)
 
