@@ -1166,3 +1166,33 @@ def _none(*args: object, **kwargs: object) -> None:
 def test_fast_cp1252_check_agrees_with_the_codec(tmp_path: Path, byte: int) -> None:
     p = _write(tmp_path / "b.csv", b"Ref\n" + bytes([byte]) + b"\n")
     assert readers._cp1252_decodes(p) == readers._decodes(p, "cp1252")
+
+
+@pytest.mark.parametrize(
+    ("late", "encoding", "value"), [(b"\xa3", "cp1252", "£5"), (b"\x81", "latin-1", "\x815")]
+)
+@pytest.mark.parametrize("fast", [True, False])
+def test_auto_encoding_decided_by_a_byte_late_in_the_file(
+    tmp_path: Path, late: bytes, encoding: str, value: str, fast: bool, monkeypatch
+) -> None:
+    # The start of the file (far beyond the first reads) is plain ASCII.
+    if not fast:
+        monkeypatch.setattr(readers, "_arrow_cells", lambda *a, **k: None)
+    body = b"".join(b"T%06d,1\r\n" % i for i in range(20_000))
+    p = _write(tmp_path / "f.csv", b"Ref,Amount\r\n" + body + b"T9," + late + b"5\r\n")
+    t = read_table(p, fmt="csv")
+    assert t.encoding == encoding == detect_encoding(p)
+    assert t.frame.loc[20_002, "Amount"] == value
+    assert len(t.frame) == 20_001
+
+
+def test_utf16_with_a_stray_last_byte(tmp_path: Path) -> None:
+    data = codecs.BOM_UTF16_LE + ("Ref,Note\n" + "F1,x\n" * 5000).encode("utf-16-le") + b"\x00"
+    with pytest.raises(InputFileError, match="cannot be read as utf-16"):
+        read_table(_write(tmp_path / "u.csv", data), fmt="csv")
+
+
+@pytest.mark.parametrize("data", [codecs.BOM_UTF8, codecs.BOM_UTF16_LE + b" \x00", b"\r\n"])
+def test_empty_text_given_as_workbook(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(InputFileError, match="the file is empty"):
+        read_table(_write(tmp_path / "e.xlsx", data), fmt="xlsx")

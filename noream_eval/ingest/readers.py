@@ -474,7 +474,8 @@ class _Text:
         with self.open(start) as fh:
             while chunk := fh.read(_CHUNK):
                 if self.unit == 2:
-                    units = np.frombuffer(chunk, dtype=">u2" if self.big_endian else "<u2")
+                    whole = chunk[: len(chunk) // 2 * 2]  # a stray last byte fails to decode later
+                    units = np.frombuffer(whole, dtype=">u2" if self.big_endian else "<u2")
                     count += int(np.count_nonzero(units == 0x22))
                 else:
                     count += chunk.count(b'"')
@@ -670,7 +671,10 @@ def _sniff_workbook(path: Path, name: str) -> None:
     head = _read_start(path, name)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         return
-    if not head.strip():
+    text = head
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        text = text.removeprefix(bom)
+    if not text.replace(b"\x00", b"").strip():
         raise InputFileError(f"{name}: the file is empty. Export it again.")
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or _binary_kind(head) is None:
         if _markup_kind(head):
@@ -819,9 +823,13 @@ def read_table(
     UTF-8 are decoded by pyarrow while it reads (measured faster than transcoding
     the file first). A file whose rows do not all have the header's number of
     fields, or which might hold a quoted cell that is never closed (an odd number
-    of quote characters, or a last cell running into the final line break), is
-    parsed with the pandas C parser instead, which handles those cases as
-    described above.
+    of quote characters, or a last cell that may have swallowed the end of the
+    file), or with a row larger than pyarrow's 8 MB parse block, is parsed with the
+    pandas C parser instead, which handles those cases as described above. With
+    ``encoding="auto"``, a file whose first 8 KB are UTF-8 is parsed as UTF-8 at
+    once (the parsers check every byte) and parsed again as Windows-1252 or
+    latin-1 if a later byte is not UTF-8, which is what :func:`detect_encoding`
+    would decide.
 
     Examples
     --------
