@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from noream_eval.errors import (
     ConfigError,
+    HeaderRowError,
     InputFileError,
     KeyMissingError,
     MissingColumnError,
@@ -32,6 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConfigError",
     "EvaluationData",
+    "HeaderRowError",
     "InputFileError",
     "KeyMissingError",
     "MissingColumnError",

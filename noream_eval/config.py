@@ -17,7 +17,6 @@ import datetime as dt
 import difflib
 import hashlib
 import itertools
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,12 +26,12 @@ from typing import Any, Literal
 
 from noream_eval.errors import ConfigError
 from noream_eval.ingest.normalise import key_one
+from noream_eval.ingest.readers import DELIMITERS, header_key
 from noream_eval.schema import LEVELS, UNKNOWN
 from noream_eval.sources import SOURCES, SourceSpec
 
 __all__ = [
     "DEFAULT_PARAMETERS",
-    "DELIMITERS",
     "EvaluationConfig",
     "Instrument",
     "SourceProfile",
@@ -41,8 +40,6 @@ __all__ = [
     "parse_config",
 ]
 
-#: Delimiters a CSV profile may name (``auto`` detects one of them from the header line).
-DELIMITERS: dict[str, str] = {",": ",", ";": ";", "\t": "\t", "|": "|"}
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 
 _PROFILE_KEYS = frozenset(
@@ -427,10 +424,6 @@ def _delimiter(value: Any, where: str) -> str:
     )
 
 
-def _header_key(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\ufeff", "")).strip().casefold()
-
-
 def _key_collisions(mapping: Mapping[str, Any], where: str, what: str) -> None:
     """Two entries that match the same cells must agree."""
     seen: dict[str, tuple[str, Any]] = {}
@@ -503,7 +496,7 @@ def _profile(
             )
     keys: dict[str, str] = {}
     for raw_col in [*columns, *_table(raw, "domains", where), *_table(raw, "items", where)]:
-        k = _header_key(raw_col)
+        k = header_key(raw_col)
         if k in keys and keys[k] != raw_col:
             raise ConfigError(
                 f"{where} names the columns {keys[k]!r} and {raw_col!r}, which are the same "

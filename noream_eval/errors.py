@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "HeaderRowError",
     "InputFileError",
     "KeyMissingError",
     "MissingColumnError",
@@ -29,6 +30,10 @@ class ConfigError(NoreamEvalError):
 
 class InputFileError(NoreamEvalError):
     """A raw export cannot be found, opened or decoded."""
+
+
+class HeaderRowError(InputFileError):
+    """The row declared as the header of an export holds data, not column names."""
 
 
 class MissingColumnError(InputFileError):

@@ -38,13 +38,24 @@ import pandas as pd
 import noream_eval
 from noream_eval.config import EvaluationConfig, SourceProfile, load_config
 from noream_eval.data import REPORT_COLUMNS, WARNING_COLUMNS, EvaluationData
-from noream_eval.errors import MissingColumnError, NoreamEvalError, ValidationError
+from noream_eval.errors import (
+    HeaderRowError,
+    MissingColumnError,
+    NoreamEvalError,
+    ValidationError,
+)
 from noream_eval.ingest import normalise as nz
 from noream_eval.ingest.build import Built, Prepared, build_tables
 from noream_eval.ingest.episodes import s17_episodes
 from noream_eval.ingest.ledger import KEPT, RowLedger
 from noream_eval.ingest.pseudonymise import Pseudonymiser, load_key
-from noream_eval.ingest.readers import RawTable, read_table
+from noream_eval.ingest.readers import (
+    RawTable,
+    find_header_row,
+    header_key,
+    header_problem,
+    read_table,
+)
 from noream_eval.ingest.validate import validate_table
 from noream_eval.privacy import Scrubber
 from noream_eval.schema import REJECT_COLUMNS, TABLES, UNKNOWN, empty_table
@@ -189,12 +200,13 @@ def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: Progress) -> Evaluation
 # --------------------------------------------------------------------------- reading
 
 
-def _header_key(text: str) -> str:
-    return " ".join(str(text).replace("\ufeff", "").split()).casefold()
-
-
 def _select_columns(
-    profile: SourceProfile, raw: RawTable, where: str, scrubber: Scrubber, warn: _Warnings
+    profile: SourceProfile,
+    raw: RawTable,
+    path: Path,
+    where: str,
+    scrubber: Scrubber,
+    warn: _Warnings,
 ) -> pd.DataFrame:
     """Raw frame with the profile's columns renamed to the profile's spelling.
 
@@ -203,20 +215,20 @@ def _select_columns(
     """
     by_key: dict[str, str] = {}
     for col in raw.frame.columns:
-        by_key.setdefault(_header_key(col), col)
+        by_key.setdefault(header_key(col), col)
     wanted = [*profile.columns, *profile.domains, *profile.items]
     rename: dict[str, str] = {}
     missing = []
     for col in wanted:
-        found = by_key.get(_header_key(col))
+        found = by_key.get(header_key(col))
         if found is None:
             missing.append(col)
         else:
             rename[found] = col
     if missing:
-        _missing_columns(profile, raw, where, missing, list(by_key), scrubber)
+        _missing_columns(profile, raw, path, where, missing, by_key, scrubber)
     for col in profile.identifiers:
-        found = by_key.get(_header_key(col))
+        found = by_key.get(header_key(col))
         if found is None:
             warn(
                 profile.name,
@@ -231,30 +243,73 @@ def _select_columns(
     return frame
 
 
+def _rows_text(header_row: int | tuple[int, ...]) -> str:
+    if isinstance(header_row, int):
+        return f"header row {header_row}"
+    return "header rows " + ", ".join(str(r) for r in header_row)
+
+
+def _header_hint(
+    profile: SourceProfile,
+    path: Path,
+    where: str,
+    current: int | tuple[int, ...] | None = None,
+) -> str:
+    """ " The expected headers are in row N: set header_row = N." when such a row exists."""
+    expected = [*profile.columns, *profile.domains, *profile.items]
+    try:
+        better = find_header_row(
+            path,
+            expected,
+            fmt=profile.format,
+            sheet=profile.sheet,
+            encoding=profile.encoding,
+            delimiter=profile.delimiter,
+            display_name=where,
+        )
+    except NoreamEvalError:
+        return ""
+    current = profile.header_row if current is None else current
+    last = current if isinstance(current, int) else current[-1]
+    if better is None or better == last:
+        return ""
+    return f" The expected headers are in row {better}: set header_row = {better}."
+
+
 def _missing_columns(
     profile: SourceProfile,
     raw: RawTable,
+    path: Path,
     where: str,
     missing: list[str],
-    found_keys: list[str],
+    by_key: dict[str, str],
     scrubber: Scrubber,
 ) -> None:
+    """Stop with a message that helps, without quoting a data row's cells."""
     import difflib
 
     sheet = f" (sheet {raw.sheet!r})" if raw.sheet else ""
+    rows = _rows_text(raw.header_row)
     first = missing[0]
     target = profile.columns.get(first) or profile.domains.get(first) or "an item"
-    hint = ""
-    close = difflib.get_close_matches(_header_key(first), found_keys, n=1, cutoff=0.7)
-    if close:
-        hint = f" The closest header in the file is {scrubber.scrub(close[0], max_len=40)!r}."
-    found = ", ".join(repr(scrubber.scrub(c, max_len=40)) for c in raw.frame.columns[:40])
     more = f", and {len(missing) - 1} more: {missing[1:]}" if len(missing) > 1 else ""
+    here = f"{where}{sheet}, {rows}: column {first!r} (mapped to {target!r} in "
+    here += f"[sources.{profile.name}]) is missing{more}."
+    hint = _header_hint(profile, path, where, raw.header_row)
+    problem = header_problem(list(raw.frame.columns))
+    if problem is not None:
+        raise MissingColumnError(
+            f"{here} The {rows} does not look like a header: it holds {problem} — check "
+            f"`header_row` in the config.{hint}"
+        )
+    close = difflib.get_close_matches(header_key(first), list(by_key), n=1, cutoff=0.7)
+    if close:
+        shown = scrubber.scrub(by_key[close[0]], max_len=40)
+        hint += f" The closest header in the file is {shown!r}."
+    found = ", ".join(repr(scrubber.scrub(c, max_len=40)) for c in raw.frame.columns[:40])
     raise MissingColumnError(
-        f"{where}{sheet}, header row {raw.header_row}: column {first!r} (mapped to "
-        f"{target!r} in [sources.{profile.name}]) is missing{more}.{hint} Columns found: "
-        f"{found}. Fix the header in the file or the column map in the config (and check "
-        "header_row)."
+        f"{here}{hint} Columns found: {found}. Fix the header in the file or the column map "
+        "in the config (and check header_row)."
     )
 
 
@@ -284,15 +339,19 @@ def _prepare(
     frames, names, codes, rows = [], [], [], []
     for i, path in enumerate(profile.files()):
         shown = _display(path, cfg.base_dir)
-        raw = read_table(
-            path,
-            fmt=profile.format,
-            sheet=profile.sheet,
-            header_row=profile.header_row,  # type: ignore[arg-type]
-            encoding=profile.encoding,
-            display_name=shown,
-        )
-        frame = _select_columns(profile, raw, shown, scrubber, warn)
+        try:
+            raw = read_table(
+                path,
+                fmt=profile.format,
+                sheet=profile.sheet,
+                header_row=profile.header_row,
+                encoding=profile.encoding,
+                delimiter=profile.delimiter,
+                display_name=shown,
+            )
+        except HeaderRowError as exc:
+            raise HeaderRowError(f"{exc}{_header_hint(profile, path, shown)}") from None
+        frame = _select_columns(profile, raw, path, shown, scrubber, warn)
         if not len(frame):
             warn(profile.name, shown, "", f"{shown}: has a header row but no data rows.")
         inputs.append(
