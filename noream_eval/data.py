@@ -47,7 +47,7 @@ def _empty_report() -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class EvaluationData:
-    """The canonical tables of an evaluation (see DATA_MODEL.md).
+    """The canonical tables of an evaluation (see ``docs/data_model.md``).
 
     Attributes
     ----------

@@ -1,6 +1,7 @@
 """The canonical tables: their columns, types and category levels.
 
-This module is the single description of the canonical schema in DATA_MODEL.md.
+This module is the single description of the canonical schema (``docs/data_model.md``
+explains it in words).
 Ingest builds its pandera validators from it, :class:`~noream_eval.EvaluationData`
 uses it to give every table its canonical dtypes, and metrics rely on it.
 

@@ -440,8 +440,8 @@ def test_jacobson_truax_1991_example_threshold():
 
 
 def test_swemwbs_meaningful_change_is_about_three_points():
-    # OUTCOMES.md (O3): for SWEMWBS "a change of about 3 points (2.77 x SEM,
-    # SEM ~ 1.03) is statistically meaningful". The threshold 1.96 * sqrt(2) * SEM
+    # SWEMWBS user guidance (Warwick Medical School): a change of about 3 points
+    # (2.77 x SEM, SEM ~ 1.03) is statistically meaningful. The threshold 1.96 * sqrt(2) * SEM
     # is 2.77 * SEM to the two decimals quoted (tolerance: half a unit of the
     # 2.77 factor times SEM).
     reliability = 0.84
