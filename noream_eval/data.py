@@ -140,7 +140,11 @@ class EvaluationData:
             if spec is not None:
                 for fld in spec.fields:
                     if fld.kind == "list":
-                        df[fld.name] = [[str(x) for x in v] for v in df[fld.name]]
+                        df[fld.name] = pd.Series(
+                            [[str(x) for x in v] for v in df[fld.name]],
+                            index=df.index,
+                            dtype=object,
+                        )
                     elif fld.kind == "category" and df.empty:
                         # Parquet keeps no categories for an empty column.
                         df[fld.name] = df[fld.name].astype(

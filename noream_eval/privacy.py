@@ -68,6 +68,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from noream_eval._arrow import hash_strings as _hash
+from noream_eval._arrow import large_strings as _large
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -229,16 +232,6 @@ _TRANSLIT = (
 _NOT_ALNUM = r"[^\p{L}\p{N}]+"
 
 
-def _large(arr: Any) -> pa.Array:
-    import pyarrow as pa
-
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.large_string())
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    return arr
-
-
 def _fold(arr: pa.Array) -> pa.Array:
     """Case- and accent-free forms: NFKD, combining marks dropped, lower case."""
     import pyarrow.compute as pc
@@ -275,68 +268,6 @@ def _unique(a: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(a[1:], a[:-1], out=keep[1:])
     return a[keep]
-
-
-_HASH_P = 0xD6E8FEB86659FD93  # odd, so invertible mod 2**64
-_HASH_Q = pow(_HASH_P, -1, 1 << 64)  # its inverse mod 2**64
-_CHUNK = 1 << 18  # bytes hashed per numpy pass
-
-
-@functools.cache
-def _powers(base: int, n: int) -> np.ndarray:
-    out = np.full(n, base, dtype=np.uint64)
-    out[0] = 1
-    return np.multiply.accumulate(out)
-
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    # SplitMix64 finaliser (Steele, Lea and Flood 2014).
-    h = h ^ (h >> np.uint64(30))
-    h = h * np.uint64(0xBF58476D1CE4E5B9)
-    h = h ^ (h >> np.uint64(27))
-    h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
-
-
-def _hash(arr: Any) -> np.ndarray:
-    """64-bit hashes of the UTF-8 bytes of every string of an Arrow string array.
-
-    A polynomial hash mod 2**64 computed for all strings at once from prefix sums
-    of the data buffer (no Python objects), then mixed with the length.
-    """
-    arr = _large(arr)
-    n = len(arr)
-    if n == 0:
-        return np.empty(0, dtype=np.uint64)
-    if arr.null_count:
-        import pyarrow.compute as pc
-
-        arr = pc.fill_null(arr, "")
-    _, off_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(off_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
-    data = (
-        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(0, np.uint8)
-    )
-    starts, ends = offsets[:-1], offsets[1:]
-    out = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        i = 0
-        while i < n:
-            j = int(np.searchsorted(ends, starts[i] + _CHUNK, side="right"))
-            j = max(j, i + 1)
-            base, top = int(starts[i]), int(ends[j - 1])
-            m = top - base
-            if m:
-                size = max(_CHUNK, 1 << (m - 1).bit_length())
-                seg = data[base:top].astype(np.uint64) + np.uint64(1)
-                prefix = np.zeros(m + 1, dtype=np.uint64)
-                np.cumsum(seg * _powers(_HASH_Q, size)[:m], out=prefix[1:])
-                a, b = starts[i:j] - base, ends[i:j] - base
-                h = (prefix[b] - prefix[a]) * _powers(_HASH_P, size)[np.maximum(b - 1, 0)]
-                out[i:j] = np.where(b > a, h, np.uint64(0))
-            i = j
-        lengths = (ends - starts).astype(np.uint64)
-        return _mix(out ^ (lengths * np.uint64(0x9E3779B97F4A7C15)))
 
 
 def _member(sorted_keys: np.ndarray, queries: np.ndarray) -> np.ndarray:

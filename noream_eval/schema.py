@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -340,28 +341,38 @@ def conform(
     for f in spec.fields:
         col = df[f.name]
         if f.kind == "list":
-            out[f.name] = [_as_list(v) for v in col]
-            continue
-        if f.kind == "category":
+            out[f.name] = pd.Series([_as_list(v) for v in col], dtype=object)
+        elif f.kind == "category":
             cats = list(f.categories)
             if levels and f.name in levels:
                 cats = list(dict.fromkeys([*levels[f.name], UNKNOWN]))
-            values = col.astype(object).to_numpy()
-            cat = pd.Categorical(values, categories=cats)
-            lost = pd.isna(cat) & ~pd.isna(values)
-            if lost.any():
-                bad = sorted({str(v) for v in values[lost]})[:5]
-                raise ValueError(f"{table}.{f.name}: values {bad} are not categories {cats}")
-            out[f.name] = cat
-            continue
-        if f.kind == "date":
-            col = pd.to_datetime(col).dt.normalize()
-        out[f.name] = col.astype(_dtype(f)).to_numpy()
-    result = pd.DataFrame(out, index=pd.RangeIndex(len(df)))
-    for f in spec.fields:
-        if f.kind not in ("list", "category"):
-            result[f.name] = result[f.name].astype(_dtype(f))
-    return result
+            out[f.name] = _categorical(table, f.name, col, cats)
+        elif f.kind in ("key", "str", "text"):
+            out[f.name] = _strings(col)
+        else:
+            if f.kind == "date":
+                col = pd.to_datetime(col).dt.normalize()
+            out[f.name] = pd.Series(col.astype(_dtype(f)).array)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+
+
+def _categorical(table: str, name: str, col: pd.Series, cats: list[str]) -> pd.Categorical:
+    """``col`` as a categorical with exactly ``cats``; a value outside them is an error."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    position = pd.Index(cats).get_indexer(pd.Index(uniques, dtype=object))
+    if (position < 0).any():
+        bad = sorted({str(u) for u, p in zip(uniques, position, strict=True) if p < 0})[:5]
+        raise ValueError(f"{table}.{name}: values {bad} are not categories {cats}")
+    mapped = np.append(position, -1)[codes]  # code -1 (missing) stays missing
+    return pd.Categorical.from_codes(mapped, dtype=pd.CategoricalDtype(cats))
+
+
+def _strings(col: pd.Series) -> pd.Series:
+    """``col`` as the canonical ``string`` dtype, without a Python object per cell."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = pd.array(np.asarray(col.cat.categories, dtype=object), dtype="string")
+        return pd.Series(cats.take(col.cat.codes.to_numpy(), allow_fill=True))
+    return pd.Series(col.astype("string").array)
 
 
 def _as_list(value: object) -> list[str]:

@@ -817,3 +817,24 @@ def test_reasons_never_echo_the_cell() -> None:
     for out in outs:
         assert out.problems.ne("").all()
         assert not out.problems.str.contains("QQ").any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=12)), min_size=1, max_size=60))
+def test_rowwise_arrow_paths_equal_per_value_paths(cells):
+    # Long columns of distinct text (IDs) are normalised row by row in Arrow; the result
+    # must equal the per-distinct-value path for any input.
+    s = pd.Series(cells, dtype="str")
+    expected_blank = is_blank(s).tolist()
+    expected_refs = normalise_reference(s).tolist()
+    old = nz._ROWWISE_MIN
+    nz._ROWWISE_MIN = 0
+    try:
+        assert nz._arrow_text(s)
+        assert is_blank(s).tolist() == expected_blank
+        got = normalise_reference(s).tolist()
+    finally:
+        nz._ROWWISE_MIN = old
+    assert [None if pd.isna(v) else v for v in got] == [
+        None if pd.isna(v) else v for v in expected_refs
+    ]

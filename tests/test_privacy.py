@@ -27,7 +27,6 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from noream_eval import privacy
 from noream_eval.privacy import IDENTIFIER_RE, REDACTED, Scrubber, scrub_patterns
 from noream_eval.sample._names import FIRST_NAMES, SURNAMES
 
@@ -742,40 +741,6 @@ def test_add_at_scale_memory_and_lookups() -> None:
     assert out[300:600] == texts[300:600].tolist()
     assert out[600:900] == ["Family [redacted] closed"] * 300
     assert out[900:] == texts[900:].tolist()
-
-
-# ---------------------------------------------------------------------- hashing
-
-
-def _reference_hash(text: str) -> int:
-    """Horner's rule over the UTF-8 bytes (+1), then SplitMix64 with the length."""
-    mask = (1 << 64) - 1
-    data = text.encode()
-    h = 0
-    for b in data:
-        h = (h * privacy._HASH_P + b + 1) & mask
-    h ^= (len(data) * 0x9E3779B97F4A7C15) & mask
-    h ^= h >> 30
-    h = (h * 0xBF58476D1CE4E5B9) & mask
-    h ^= h >> 27
-    h = (h * 0x94D049BB133111EB) & mask
-    return h ^ (h >> 31)
-
-
-@FAST
-@given(st.lists(st.text(max_size=30), max_size=40))
-def test_vectorised_hash_is_the_reference_hash(texts: list[str]) -> None:
-    # (hypothesis text() has no lone surrogates, so every string is valid UTF-8)
-    arr = pa.array(texts, pa.large_string())
-    assert privacy._hash(arr).tolist() == [_reference_hash(t) for t in texts]
-
-
-def test_hash_across_chunk_boundaries_and_long_strings() -> None:
-    long = "é" * (privacy._CHUNK // 2 + 3)
-    texts = ["a" * 1000] * 300 + [long, "", "x", long + "y"] + ["b" * 5000] * 60
-    arr = pa.array(texts, pa.large_string()).slice(1)  # a non-zero offset too
-    got = privacy._hash(arr).tolist()
-    assert got == [_reference_hash(t) for t in texts[1:]]
 
 
 # ----------------------------------------------------------------------- patterns

@@ -531,8 +531,32 @@ def is_blank(s: pd.Series) -> pd.Series:
     >>> is_blank(pd.Series(["x", "", "  ", None, np.nan, 0, "\\u00a0"])).tolist()
     [False, True, True, True, True, False, True]
     """
+    if _arrow_text(s):
+        import pyarrow.compute as pc
+
+        from noream_eval._arrow import arrow_strings
+
+        arr = pc.replace_substring(arrow_strings(s), "\u00a0", " ")
+        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True)
+        return pd.Series(np.asarray(blank, dtype=bool), index=s.index, name=s.name)
     cells = _cells(s)
     return pd.Series(cells.blank, index=cells.index, name=cells.name)
+
+
+def _arrow_text(s: object) -> bool:
+    """A long Series of Arrow-backed text, best handled row by row in Arrow."""
+    dtype = getattr(s, "dtype", None)
+    return (
+        isinstance(dtype, pd.StringDtype)
+        and getattr(dtype, "storage", None) == "pyarrow"
+        and len(s) > _ROWWISE_MIN  # type: ignore[arg-type]
+    )
+
+
+#: Above this many cells, Arrow text that is not categorical is processed row by
+#: row in Arrow (ingest makes categoricals of columns whose values repeat, so what
+#: reaches a normaliser as plain text is mostly distinct: IDs, references).
+_ROWWISE_MIN = 200_000
 
 
 def key_one(text: str) -> str:
@@ -1232,6 +1256,10 @@ def normalise_reference(s: pd.Series) -> pd.Series:
     >>> normalise_reference(raw).tolist()
     ['NRPF123', 'NRPF123', '42', '0', 'ABCD', nan]
     """
+    if _arrow_text(s):
+        u = _drop_non_alnum(s.str.upper())
+        u = u.str.replace(r"(^|[^0-9])0+([0-9]+)$", r"\1\2", regex=True)
+        return u.where(u.ne("")).astype("str")
     cells = _cells(s, as_text=True)
     u = _drop_non_alnum(cells.text_uniques.str.upper())
     u = u.str.replace(r"(^|[^0-9])0+([0-9]+)$", r"\1\2", regex=True)

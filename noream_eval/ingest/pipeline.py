@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 import noream_eval
+from noream_eval._arrow import arrow_strings, hash_strings
 from noream_eval.config import EvaluationConfig, SourceProfile, load_config
 from noream_eval.data import REPORT_COLUMNS, WARNING_COLUMNS, EvaluationData
 from noream_eval.errors import (
@@ -48,7 +50,7 @@ from noream_eval.ingest import normalise as nz
 from noream_eval.ingest.build import Built, Prepared, build_tables
 from noream_eval.ingest.episodes import s17_episodes
 from noream_eval.ingest.ledger import KEPT, RowLedger
-from noream_eval.ingest.pseudonymise import Pseudonymiser, load_key
+from noream_eval.ingest.pseudonymise import Pseudonymiser, fast_categories, load_key
 from noream_eval.ingest.readers import (
     RawTable,
     find_header_row,
@@ -388,22 +390,47 @@ def _register_identifiers(profile: SourceProfile, frame: pd.DataFrame, scrubber:
     cols += [c for c, f in profile.columns.items() if spec.field(f).identifier]
     for col in dict.fromkeys(cols):
         # A reference's letters ("NRPF") are shared by every value: register the whole
-        # value only, not its words.
-        scrubber.add(frame[col], words=col not in references)
+        # value only, not its words. A categorical registers its distinct values.
+        values = frame[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = values.cat.codes.to_numpy()
+            used = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
+            values = pd.Series(values.cat.categories[used])
+        scrubber.add(values, words=col not in references)
+
+
+#: A text column with more than this share of distinct values in its first rows is
+#: kept as plain Arrow text (IDs); others become categoricals (codes, dates, amounts).
+_DISTINCT_SHARE = 0.5
+_SAMPLE_ROWS = 200_000
+
+
+def _is_arrow_text(col: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(col.dtype) and col.dtype != object
 
 
 def _encode(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as categoricals: each distinct string stored and parsed once.
+    """Text columns as categoricals, so each distinct string is stored and parsed once.
 
-    CSV columns are all text; Excel columns (mixed Python values) stay as they are.
+    CSV columns are all text; Excel columns (mixed Python values) stay as they
+    are. A large column of mostly distinct values (transaction IDs) stays plain
+    Arrow text: finding its distinct values would cost more than it saves.
     """
+    import pyarrow.compute as pc
+
     out = {}
     for c in frame.columns:
         col = frame[c]
-        if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+        if _is_arrow_text(col):
+            head = arrow_strings(col.iloc[:_SAMPLE_ROWS])
+            if len(col) > _SAMPLE_ROWS and pc.count_distinct(head).as_py() > _DISTINCT_SHARE * len(
+                head
+            ):
+                out[c] = col
+                continue
             codes, uniques = pd.factorize(col)
             out[c] = pd.Categorical.from_codes(
-                codes, dtype=pd.CategoricalDtype(uniques), validate=False
+                codes, dtype=fast_categories(uniques), validate=False
             )
         else:
             out[c] = col
@@ -411,15 +438,30 @@ def _encode(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _codes(col: pd.Series) -> np.ndarray:
-    """Integer code of each cell's exact raw value (-1 for missing)."""
+    """Integer code (or 64-bit hash, for plain Arrow text) of each cell's exact raw value."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.cat.codes.to_numpy()
+    if _is_arrow_text(col):
+        return hash_strings(arrow_strings(col))
     codes, _ = pd.factorize(col)
     return codes
 
 
 def _total_word(col: pd.Series) -> np.ndarray:
     """True where a cell says "Total" (or "Grand total", "Sum"), in any case or spacing."""
+    if _is_arrow_text(col):
+        import pyarrow.compute as pc
+
+        arr = arrow_strings(col)
+        short = pc.and_(
+            pc.less_equal(pc.utf8_length(arr), 20),
+            pc.invert(pc.match_substring_regex(arr, r"\d")),
+        )
+        where = np.flatnonzero(np.asarray(pc.fill_null(short, False), dtype=bool))
+        hit = np.zeros(len(col), dtype=bool)
+        texts = arr.take(where).to_pylist()
+        hit[where] = [nz.key_one(t) in _TOTAL_WORDS for t in texts]
+        return hit
     codes, uniques = (
         (col.cat.codes.to_numpy(), col.cat.categories)
         if isinstance(col.dtype, pd.CategoricalDtype)
@@ -522,14 +564,29 @@ def _normalise(
         s = frame[raw_col]
         redact = f.identifier or kind in _REDACTED_KINDS or raw_col in profile.identifiers
         problems: pd.Series | None = None
-        if kind in ("ref", "id"):
-            vals = nz.normalise_reference(s)
-            work[target if kind == "ref" else fld] = (
-                pseudo.hash_values(vals, domain=f.domain or "family") if kind == "ref" else vals
+        if kind == "ref":
+            domain = f.domain or "family"
+            vals = _map_uniques(
+                s, lambda u, d=domain: pseudo.hash_values(nz.normalise_reference(u), domain=d)
             )
+            work[target] = vals
+        elif kind == "id":
+            # pseudonymised once the wide columns are done (below)
+            vals = (
+                _map_uniques(s, nz.normalise_reference)
+                if isinstance(s.dtype, pd.CategoricalDtype)
+                else nz.normalise_reference(s)
+            )
+            work[fld] = vals
         elif kind == "person":
-            vals = s.map(_cell_text).str.casefold().replace("", np.nan)
-            work[target] = pseudo.hash_values(vals, domain=f.domain or "staff")
+            domain = f.domain or "staff"
+            vals = _map_uniques(
+                s,
+                lambda u, d=domain: pseudo.hash_values(
+                    u.map(_cell_text).str.casefold().replace("", np.nan), domain=d
+                ),
+            )
+            work[target] = vals
         elif kind in ("date", "dob"):
             latest = cut + pd.DateOffset(years=_FUTURE_YEARS) if f.future_ok else cut
             res = nz.parse_dates(
@@ -620,6 +677,28 @@ def _normalise(
     return work, wide
 
 
+def _map_uniques(col: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply ``fn`` to the distinct values of ``col`` only; a categorical of the results.
+
+    ``fn`` takes and returns a Series of the distinct values (positional index);
+    equal results share a category, and a missing result is a missing cell.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        uniques = pd.Series(col.cat.categories)
+    else:
+        codes, found = pd.factorize(col)
+        uniques = pd.Series(found)
+    mapped = fn(uniques.reset_index(drop=True))
+    merged, categories = pd.factorize(mapped)
+    out = np.append(merged, -1)[codes]
+    return pd.Series(
+        pd.Categorical.from_codes(out, dtype=fast_categories(categories), validate=False),
+        index=col.index,
+        name=col.name,
+    )
+
+
 def _missing(values: pd.Series) -> np.ndarray:
     if values.dtype == object and len(values) and isinstance(values.iloc[0], list):
         return (values.map(len) == 0).to_numpy()
@@ -671,24 +750,35 @@ def _is_list_column(col: pd.Series) -> bool:
     return col.dtype == object and len(first) > 0 and isinstance(first.iloc[0], list)
 
 
+def _row_hash(f: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """A 64-bit hash of each row's values in ``columns`` (categoricals by their codes)."""
+    parts = {}
+    for c in columns:
+        col = f[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            parts[c] = col.cat.codes.to_numpy()
+        elif _is_list_column(col):
+            parts[c] = pd.factorize(col.map("|".join))[0]
+        elif _is_arrow_text(col):
+            parts[c] = hash_strings(arrow_strings(col))
+        elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+            parts[c] = pd.factorize(col)[0]
+        else:
+            parts[c] = col.to_numpy()
+    return pd.util.hash_pandas_object(pd.DataFrame(parts), index=False).to_numpy()
+
+
 def _finish_keys(p: Prepared) -> None:
     """Mark near duplicates, then reject conflicting repeats of the row key."""
     f = p.frame
-    canon = pd.DataFrame(
-        {
-            c: f[c].map("|".join) if _is_list_column(f[c]) else f[c]
-            for c in f.columns
-            if c != "_case_ids"
-        }
-    )
-    sig = pd.util.hash_pandas_object(canon, index=False).to_numpy()
+    sig = _row_hash(f, [c for c in f.columns if c != "_case_ids"])
     near, first = _first_of_groups(sig, p.ledger.kept)
     p.ledger.duplicate(near, of=first, near=True)
     key = [k for k in p.profile.spec.row_key if k in f.columns]
     live = p.ledger.kept
     if not key or not live.any():
         return
-    keys = pd.util.hash_pandas_object(f[key], index=False).to_numpy()
+    keys = _row_hash(f, key)
     repeat, first = _first_of_groups(keys, live)
     if not len(repeat):
         return
@@ -725,9 +815,9 @@ def _link(p: Prepared, families: pd.DataFrame, rejected: pd.Series, pseudo: Pseu
     known = families["family_id"]
     if "family_id" in f:
         fid = f["family_id"]
-        orphan = (~fid.isin(known) & fid.notna()).to_numpy()
-        if orphan.any():
-            why = fid.map(rejected).astype(object)
+        orphan = np.flatnonzero((~fid.isin(known) & fid.notna()).to_numpy())
+        if len(orphan):
+            why = fid.iloc[orphan].astype(object).map(rejected)
             reason = np.where(
                 why.notna().to_numpy(),
                 "family rejected (" + why.where(why.notna(), "").to_numpy(dtype=object) + ")",
@@ -873,6 +963,31 @@ def _report(prepared: Mapping[str, Prepared]) -> pd.DataFrame:
     )
 
 
+_ROW_REF = re.compile(r"\brow \d+ of ")
+
+
+def _scrub_reasons(reasons: pd.Series, scrubber: Scrubber) -> np.ndarray:
+    """Reasons through the scrubber, each distinct shape once.
+
+    Reasons are the package's words plus file names and row numbers ("repeats
+    the key of row 7 of x.csv"). Each distinct reason with its row numbers
+    masked is scrubbed; where that changes nothing, the reasons of that shape
+    are safe as they are (a row number is not an identifier), otherwise each
+    of them is scrubbed in full.
+    """
+    codes, uniques = pd.factorize(reasons.astype(object))
+    texts = [str(u) for u in uniques]
+    shapes = [_ROW_REF.sub("row N of ", t) for t in texts]
+    shape_codes, distinct = pd.factorize(pd.Series(shapes, dtype=object))
+    clean = scrubber.scrub_messages(list(distinct))
+    unsafe = np.array([c != d for c, d in zip(clean, distinct, strict=True)], dtype=bool)
+    out = np.asarray(texts, dtype=object)
+    redo = np.flatnonzero(unsafe[shape_codes])
+    if len(redo):
+        out[redo] = scrubber.scrub_messages([texts[i] for i in redo])
+    return out[codes]
+
+
 def _rejects(prepared: Mapping[str, Prepared], scrubber: Scrubber) -> pd.DataFrame:
     frames = [p.ledger.rejects(scrubber.scrub_series) for p in prepared.values()]
     frames = [f for f in frames if len(f)]
@@ -880,9 +995,7 @@ def _rejects(prepared: Mapping[str, Prepared], scrubber: Scrubber) -> pd.DataFra
         return EvaluationData().rejects
     out = pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
     out = out.sort_values("source", kind="stable").reset_index(drop=True)
-    reasons = out["reason"].astype(object)
-    codes, uniques = pd.factorize(reasons)
-    out["reason"] = np.asarray(scrubber.scrub_messages(list(uniques)), dtype=object)[codes]
+    out["reason"] = _scrub_reasons(out["reason"], scrubber)
     out = out.astype({c: "string" for c in REJECT_COLUMNS if c != "row"})
     out["row"] = out["row"].astype("Int64")
     return out
