@@ -209,6 +209,7 @@ REFERRALS = Export(
     per_site=True,
     comments={
         "path": "one workbook per LA at multi-site scale",
+        "sheet": "needed when the workbook has several sheets",
         "header_row": "two title lines above the header",
     },
 )
@@ -235,7 +236,10 @@ FAMILIES = Export(
         _C("History Complete From", "history_known_from"),
     ),
     bom=True,
-    comments={"encoding": "detects UTF-8 (with or without BOM) or Windows-1252"},
+    comments={
+        "format": "set from the extension when left out",
+        "encoding": "detects UTF-8 (with or without BOM) or Windows-1252",
+    },
 )
 PAYMENTS = Export(
     "payments",
@@ -284,6 +288,7 @@ WELLBEING_SURVEY = Export(
         *_items(SWEMWBS_ITEMS),
     ),
     instrument=WELLBEING_INSTRUMENT,
+    comments={"instrument": "registry name: noream_eval/instruments.toml"},
     note="Wide: one row per completion, one column per item, answers as text labels.",
 )
 STAFF_SURVEY = Export(
@@ -303,6 +308,7 @@ STAFF_SURVEY = Export(
     ),
     encoding="cp1252",
     instrument=STAFF_INSTRUMENT,
+    comments={"instrument": "or your own, in an [instruments.NAME] table"},
 )
 MEETINGS = Export(
     "meetings",
@@ -318,6 +324,7 @@ MEETINGS = Export(
         _C("Cases Discussed", "family_refs"),
     ),
     list_separator=";",
+    comments={"list_separator": 'splits "CSC; Housing" and the cases discussed'},
 )
 DELIVERABLES = Export(
     "deliverables",
@@ -333,6 +340,7 @@ DELIVERABLES = Export(
         _C("Status", "status", codes=DELIVERABLE_STATUS),
         _C("Lead Officer", identifier=True),
     ),
+    comments={"identifiers": "never output; redacted wherever they appear"},
 )
 
 #: Every export of the sample, in the order of ``evaluation.toml``.
@@ -359,6 +367,38 @@ _HEADER = """\
 # `"raw code" = "canonical category"` and match ignoring case, spaces and
 # punctuation ("S.17 " matches "s17"). Canonical level names always match
 # themselves, so they need no entry.
+#
+# Every key is documented in docs/config.md of the noream_eval repository; the
+# sources, their fields and the canonical tables in docs/data_model.md. Unknown
+# keys are errors. Put a profile's settings under [sources.NAME], before its
+# sub-tables: a key belongs to the last [table] header above it.
+#
+# A [sources.NAME] profile may set:
+#   path            file name or glob ("payments*.csv" reads several files as one)
+#   format          "csv" or "xlsx" (default: from the file name's extension)
+#   sheet           worksheet name (xlsx; may be left out for a one-sheet workbook)
+#   header_row      1-based row of the header (default 1); rows above are titles. A
+#                   list of consecutive rows, e.g. [3, 4], reads group titles above
+#                   the column names ("Family" over "Ref" gives "Family Ref")
+#   encoding        CSV only: a Python encoding name, or "auto" (UTF-16 or UTF-8 by
+#                   byte order mark, else UTF-8, else Windows-1252, else latin-1)
+#   delimiter       CSV only: "auto" (default), ",", ";", "tab" or "|"
+#   dayfirst        true: 03/04/2021 is 3 April (default: [evaluation] dayfirst)
+#   identifiers     columns holding names, dates of birth, phones, NI numbers, Home
+#                   Office refs, postcodes, e-mails: never output, and redacted
+#                   wherever their values appear in other columns or messages
+#   free_text       columns of free text to keep, mapped to "notes" (or "title");
+#                   their text is scrubbed of identifiers first
+#   instrument      a survey's questionnaire, by its name in the registry
+#                   (noream_eval/instruments.toml); a config may add its own in an
+#                   [instruments.NAME] table (n_items, item_min, item_max, anchors)
+#   list_separator  separator of cells holding several codes or refs (default ";")
+# and the tables [sources.NAME.columns] ("raw header" = "field"; headers match
+# ignoring case and spacing; required fields must be mapped),
+# [sources.NAME.values.FIELD] ("raw code" = "category"; a code in no entry
+# becomes "unknown", or is left out of a list, and is listed in the rejects; in a
+# required field it rejects the row), [sources.NAME.domains] ("raw header" =
+# "domain") and [sources.NAME.items] ("raw header" = item number).
 """
 _NAME = "NOREAM pilot evaluation - synthetic sample"
 _FREE_TEXT_COMMENT = "kept only after names, phones, postcodes ... are scrubbed"
@@ -495,14 +535,14 @@ def evaluation_toml() -> str:
         _line("programme_start", dates["programme_start"], "NOREAM enrolment began"),
         _line("dayfirst", DAYFIRST, "UK day-first dates (03/04/2021 is 3 April)"),
         _line("key_file", KEY_FILE, "pseudonymisation key; NOREAM_EVAL_KEY overrides it"),
-        _line("cohorts", list(LEVELS["cohort"])),
+        _line("cohorts", list(LEVELS["cohort"]), "levels of the families' cohort"),
         "",
         "[parameters]",
         _line("window_days", 365, "DfE re-referral window"),
         _line("episode_gap_days", 35, "payments further apart start a new s17 episode"),
         _line("min_cell", 6, "disclosure control: counts 1..5 are suppressed"),
         _line("score_min", lo, "domain assessment scale"),
-        _line("score_max", hi),
+        _line("score_max", hi, "(all parameters are optional)"),
     ]
     for export in EXPORTS:
         lines += _profile(export)
