@@ -2,12 +2,12 @@
 
 Exit codes mean one thing everywhere: ``0`` done, ``2`` bad input or config
 (the message says which file, row and column, and what to do), ``3`` internal
-error (a defect to report; ``--debug`` shows the Python traceback).
+error (a defect to report; ``--debug`` shows the Python traceback). Interrupted
+with Ctrl-C, a command stops with code 130 and leaves no output folder.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 import traceback
 from collections.abc import Iterator
@@ -179,11 +179,7 @@ def sample(
 
 def main() -> None:
     """Console-script entry point."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+    app()
 
 
 if __name__ == "__main__":

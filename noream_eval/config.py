@@ -18,7 +18,7 @@ import difflib
 import hashlib
 import itertools
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -61,6 +61,8 @@ _PROFILE_KEYS = frozenset(
         "list_separator",
     }
 )
+#: File endings read as workbooks when a profile gives no ``format``.
+_WORKBOOKS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 _EVALUATION_KEYS = frozenset(
     {"name", "data_cut", "data_start", "programme_start", "dayfirst", "key_file", "cohorts"}
 )
@@ -374,13 +376,16 @@ def _date(value: Any, where: str) -> dt.date:
 def _unknown_keys(table: Mapping[str, Any], allowed: frozenset[str] | set[str], where: str) -> None:
     extra = sorted(set(table) - set(allowed))
     if extra:
-        near = ""
-        guess = difflib.get_close_matches(extra[0], sorted(allowed), n=1)
-        if guess:
-            near = f" Did you mean {guess[0]!r}?"
         raise ConfigError(
-            f"{where} has unknown setting(s) {extra}; allowed settings: {sorted(allowed)}.{near}"
+            f"{where} has unknown setting(s) {extra}; allowed settings: {sorted(allowed)}."
+            + _nearest(extra[0], allowed)
         )
+
+
+def _nearest(name: str, choices: Iterable[str]) -> str:
+    """ " Did you mean 'x'?" for the closest of ``choices``, or ``""``."""
+    guess = difflib.get_close_matches(name, sorted(choices), n=1)
+    return f" Did you mean {guess[0]!r}?" if guess else ""
 
 
 def _table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -444,7 +449,10 @@ def _profile(
 ) -> SourceProfile:
     where = f"[sources.{name}]"
     if name not in SOURCES:
-        raise ConfigError(f"{where}: unknown source {name!r}; known sources: {sorted(SOURCES)}.")
+        raise ConfigError(
+            f"{where}: unknown source {name!r}; known sources: {sorted(SOURCES)}."
+            + _nearest(name, SOURCES)
+        )
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where} must be a table of settings (path, columns, ...).")
     _unknown_keys(raw, _PROFILE_KEYS, where)
@@ -453,9 +461,7 @@ def _profile(
         raise ConfigError(
             f"{where} needs `path` (the file name or a glob such as 'payments*.csv')."
         )
-    fmt = raw.get("format") or (
-        "xlsx" if raw["path"].lower().endswith((".xlsx", ".xls")) else "csv"
-    )
+    fmt = raw.get("format") or ("xlsx" if raw["path"].lower().endswith(_WORKBOOKS) else "csv")
     if fmt not in ("csv", "xlsx"):
         raise ConfigError(f"{where} format = {fmt!r}; use 'csv' or 'xlsx'.")
     if fmt == "csv" and raw.get("sheet") is not None:
@@ -492,7 +498,7 @@ def _profile(
         if canon not in spec.field_names:
             raise ConfigError(
                 f"{where}.columns maps {raw_col!r} to {canon!r}, which is not a field of this "
-                f"source; fields: {spec.field_names}."
+                f"source; fields: {spec.field_names}." + _nearest(str(canon), spec.field_names)
             )
     keys: dict[str, str] = {}
     for raw_col in [*columns, *_table(raw, "domains", where), *_table(raw, "items", where)]:
@@ -504,6 +510,11 @@ def _profile(
             )
         keys[k] = raw_col
     targets = list(columns.values())
+    if "youngest_child_dob" in targets and "youngest_child_age_band" in targets:
+        raise ConfigError(
+            f"{where}.columns maps both youngest_child_dob and youngest_child_age_band; map "
+            "one: the age band is worked out from the date of birth when that is given."
+        )
     dupes = sorted({t for t in targets if targets.count(t) > 1 and spec.kind(t) != "text"})
     if dupes:
         raise ConfigError(f"{where}.columns maps several raw columns to {dupes}; map one each.")
@@ -548,7 +559,7 @@ def _profile(
         if fld not in spec.categorical:
             raise ConfigError(
                 f"{where}.values.{fld}: {fld!r} is not a categorical field of this source; "
-                f"categorical fields: {spec.categorical}."
+                f"categorical fields: {spec.categorical}." + _nearest(fld, spec.categorical)
             )
         if not isinstance(mapping, Mapping) or not all(
             isinstance(v, str) for v in mapping.values()

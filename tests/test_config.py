@@ -94,3 +94,21 @@ def test_glob_matching_no_file_is_a_config_error(tmp_path):
         ConfigError, match=r"\[sources.referrals\] path = 'referrals\*.xlsx' matches no file"
     ):
         cfg.sources["referrals"].files()
+
+
+def test_more_config_mistakes_are_named():
+    raw = _raw()
+    raw["sources"]["familes"] = raw["sources"].pop("payments")
+    with pytest.raises(ConfigError, match="Did you mean 'families'"):
+        parse_config(raw, base_dir=Path("."))
+    raw = _raw()
+    raw["sources"]["families"]["columns"]["Band"] = "youngest_child_age_band"
+    raw["sources"]["families"]["columns"]["DOB"] = "youngest_child_dob"
+    with pytest.raises(ConfigError, match="maps both youngest_child_dob and"):
+        parse_config(raw, base_dir=Path("."))
+    raw = _raw()
+    raw["sources"]["families"]["path"] = "families.xlsm"
+    for key in ("format", "encoding", "delimiter"):
+        raw["sources"]["families"].pop(key, None)
+    cfg = parse_config(raw, base_dir=Path("."))
+    assert cfg.sources["families"].format == "xlsx"

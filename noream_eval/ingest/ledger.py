@@ -5,7 +5,7 @@ files, in reading order) and ends in exactly one state:
 
 * ``kept``;
 * ``rejected``: not usable, with a reason;
-* ``duplicate_exact``: every raw cell identical to an earlier row;
+* ``duplicate_exact``: every cell the profile reads identical to an earlier row's;
 * ``duplicate_near``: different raw text but identical canonical values.
 
 Problems that do not cost the row (an optional value dropped or set to

@@ -20,7 +20,7 @@ def _reason_summary(rejects: pd.DataFrame) -> pd.DataFrame:
     if rejects.empty:
         return pd.DataFrame(columns=["source", "field", "action", "reason", "n"])
     r = rejects.assign(
-        reason=rejects["reason"].str.replace(r"row \d+ of \S+", "an earlier row", regex=True)
+        reason=rejects["reason"].str.replace(r"row \d+ of [^;)]+", "an earlier row", regex=True)
     )
     out = r.groupby(["source", "field", "action", "reason"], dropna=False).size()
     return out.rename("n").reset_index().sort_values(["source", "n"], ascending=[True, False])

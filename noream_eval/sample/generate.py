@@ -100,7 +100,7 @@ def _prepare_dir(out_dir: pathlib.Path, force: bool) -> None:
             if not force:
                 raise FileExistsError(
                     f"{out_dir} is not empty. Choose an empty or new directory, or pass "
-                    "force=True to overwrite the sample files in it."
+                    "force=True (--force on the command line) to overwrite the sample files in it."
                 )
             for path in out_dir.iterdir():
                 if path.is_file() and (
