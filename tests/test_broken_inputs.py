@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import xlsxwriter
 from _mini import IDENTIFIERS, PAY_HEADER, PAYMENTS, write_csv, write_mini
@@ -419,6 +420,9 @@ def test_broken_input(case, tmp_path, no_env_key):
         assert "before 1900-01-01" in rows[1]["reason"]
     if case.id == "utf16":
         assert '"encoding": "utf-16"' in (out / "provenance.json").read_text("utf-8")
+        assert len(pd.read_parquet(out / "payments.parquet")) == 3  # as from the cp1252 file
+    if case.id == "header_only":
+        assert pd.read_parquet(out / "payments.parquet").empty
 
 
 SUBPROCESS_CASES = [c for c in CASES if c.id in ("workbook_as_csv", "utf16")]
