@@ -840,8 +840,11 @@ DELIV_HEADER = [
 ]  # fmt: skip
 
 
+def _toml_list(items: Sequence[str]) -> str:
+    return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+
+
 def _config() -> str:
-    q = lambda items: "[" + ", ".join(f'"{i}"' for i in items) + "]"  # noqa: E731
     parts = [
         """# Westmere: a synthetic second local authority, laid out unlike the sample.
 [evaluation]
@@ -864,7 +867,7 @@ format = "xlsx"
 sheet = "Household list"
 header_row = [3, 4]
 """,
-        f'identifiers = {q(FAM_IDENTIFIERS)}\nfree_text = ["Notes"]\n\n',
+        f'identifiers = {_toml_list(FAM_IDENTIFIERS)}\nfree_text = ["Notes"]\n\n',
         _toml_table("sources.families.columns", FAM_COLUMNS),
         _toml_table(
             "sources.families.values.cohort",
