@@ -750,7 +750,8 @@ def load_config(path: str | Path) -> EvaluationConfig:
     Raises
     ------
     ConfigError
-        If the file is missing, is not valid TOML, or a setting is wrong.
+        If the file is missing, is not valid TOML, or a setting is wrong; the
+        message starts with the config file's name.
 
     Examples
     --------
@@ -767,6 +768,9 @@ def load_config(path: str | Path) -> EvaluationConfig:
         raw = tomllib.loads(data.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p.name} is not valid TOML: {exc}") from None
-    return parse_config(
-        raw, base_dir=p.parent.resolve(), path=p, sha256=hashlib.sha256(data).hexdigest()
-    )
+    try:
+        return parse_config(
+            raw, base_dir=p.parent.resolve(), path=p, sha256=hashlib.sha256(data).hexdigest()
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{p.name}: {exc}") from None

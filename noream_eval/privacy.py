@@ -386,6 +386,10 @@ def _date_of(value: Any) -> dt.date | None:
     return None
 
 
+# A reference without the leading zeros of its number ("NRPF-0002" written "NRPF-2"),
+# as ingest links references (``noream_eval.ingest.normalise.normalise_reference``).
+_LEADING_ZEROS = r"^(.*[^0-9])0+([0-9]+)$"
+_TWO_DIGIT_YEAR = r"(?:^|[^\d])\d{2}\s*$"
 _DATE_PREFILTER = (
     r"^\d{1,4}(?:st|nd|rd|th)?[-/. ]+(?:\d{1,2}|[A-Za-z]{3,9}\.?)[-/., ]+\d{2,4}(?:[ T].*)?$"
     r"|^[A-Za-z]{3,9}\.? +\d{1,2}(?:st|nd|rd|th)?,? +\d{2,4}$"
@@ -398,6 +402,7 @@ _DATE_PREFILTER = (
 _VARIANTS = (
     (r"^0(\d{9,10})$", r"\1"),
     (r"^([a-z]{2}\d{6})[a-d]$", r"\1"),
+    (_LEADING_ZEROS, r"\1\2"),
 )
 
 
@@ -428,10 +433,19 @@ def _text_days(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     if not maybe.any():
         return mask, np.empty(0, dtype=np.int64)
     cand = pd.Series(texts.filter(maybe).to_pylist(), dtype=object)
-    parsed = parse_dates(cand, dayfirst=True).values.to_numpy()
-    ok = ~np.isnat(parsed)
+    parsed = parse_dates(cand, dayfirst=True).values
+    ok = parsed.notna().to_numpy()
     mask[np.flatnonzero(maybe)[ok]] = True
-    return mask, parsed[ok].astype("datetime64[D]").astype(np.int64)
+    days = parsed[ok]
+    # A two-digit year ("12.07.65") is read in one century; a date of birth may be in
+    # the other, so both are registered.
+    short = cand[ok].str.contains(_TWO_DIGIT_YEAR, regex=True).to_numpy(dtype=bool)
+    if short.any():
+        other = days[short]
+        shift = np.where(other.dt.year.to_numpy() >= 2000, -100, 100)
+        moved = [d + pd.DateOffset(years=int(k)) for d, k in zip(other, shift, strict=True)]
+        days = pd.concat([days, pd.Series(moved, dtype="datetime64[ns]")])
+    return mask, days.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 
 # ------------------------------------------------------------------- tokens
@@ -739,7 +753,11 @@ class Scrubber:
                 ok = same & np.asarray(pc.greater_equal(pc.utf8_length(run), 4), dtype=bool)
                 if ok.any():
                     first = np.flatnonzero(ok)
-                    hit = _member(self._keys["compact"], _hash(run.filter(pa.array(ok))))
+                    cand = run.filter(pa.array(ok))
+                    hit = _member(self._keys["compact"], _hash(cand))
+                    # also without the leading zeros of a trailing number (registered so)
+                    bare = pc.replace_substring_regex(cand, _LEADING_ZEROS, r"\1\2")
+                    hit |= _member(self._keys["compact"], _hash(bare))
                     add(first[hit], first[hit] + k - 1)
 
     def _scrub_many(self, values: Sequence[object], max_len: int) -> list[str]:

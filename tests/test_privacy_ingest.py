@@ -16,10 +16,10 @@ Ofcom drama range 07700 900xxx written nationally and internationally; NI number
 two letters, six digits, a suffix A-D (HMRC NIM39110); Home Office references a
 letter and seven digits (with ``/n``) or GWF and nine digits; postcodes per BS 7666.
 
-Three gaps found by this file are example tests marked ``xfail`` and kept out of the
-generated exports, so that the property stays a property: a date of birth typed in
-an event-date column, a date of birth registered with a two-digit year of 1962-1968,
-and a family reference typed in free text without its leading zeros.
+Three gaps found by this file (now closed) have example tests of their own: a date
+of birth typed in an event-date column, a date of birth registered with a two-digit
+year of 1962-1968, and a family reference typed in free text without its leading
+zeros.
 """
 
 from __future__ import annotations
@@ -468,10 +468,6 @@ def test_formula_payloads_in_a_code_column_are_neutralised_in_rejects_csv(tmp_pa
     assert {r["action"] for r in rows} == {"set_unknown"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a date of birth typed in an event-date column is kept as that event's date",
-)
 def test_dob_in_a_date_column_is_not_kept(tmp_path):
     # The parent's registered date of birth typed as the enrolment date survives as
     # enrolled_date = 1988-07-12 in families.parquet: an exact date of birth linked to
@@ -483,11 +479,6 @@ def test_dob_in_a_date_column_is_not_kept(tmp_path):
     run_and_search(Export((person, person), (plant,)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a date of birth registered with a two-digit year (12.07.65) is read as 2065 only, "
-    "so 12/07/1965 typed elsewhere is not redacted",
-)
 def test_dob_with_a_two_digit_year_is_redacted_in_either_century(tmp_path):
     person = Person("Zoë Okafor-Brennan", dt.date(1965, 7, 12), "12.07.65", "07700 900123",
                     "QQ 12 34 56 C", "B1234567", "E17 4PX", "zoe.okafor@example.org")  # fmt: skip
@@ -496,11 +487,6 @@ def test_dob_with_a_two_digit_year_is_redacted_in_either_century(tmp_path):
     run_and_search(Export((person, person), (plant,)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a family reference typed in free text without its leading zeros (NRPF-2 for "
-    "NRPF-0002), which ingest links as the same family, is not redacted",
-)
 def test_family_reference_spelt_otherwise_is_redacted(tmp_path):
     person = Person("Zoë Okafor-Brennan", dt.date(1988, 7, 12), "12/07/1988", "07700 900123",
                     "QQ 12 34 56 C", "B1234567", "E17 4PX", "zoe.okafor@example.org")  # fmt: skip

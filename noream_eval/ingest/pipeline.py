@@ -257,8 +257,15 @@ def _header_hint(
     where: str,
     current: int | tuple[int, ...] | None = None,
 ) -> str:
-    """ " The expected headers are in row N: set header_row = N." when such a row exists."""
+    """ " The expected headers are in row N: set header_row = N." when such a row exists.
+
+    Rows (or, for a header spanning several rows, groups of as many rows) are
+    scored by how many of the profile's headers they hold; advice is given only
+    for a candidate holding at least half of them.
+    """
     expected = [*profile.columns, *profile.domains, *profile.items]
+    current = profile.header_row if current is None else current
+    span = 1 if isinstance(current, int) else len(current)
     try:
         better = find_header_row(
             path,
@@ -268,13 +275,16 @@ def _header_hint(
             encoding=profile.encoding,
             delimiter=profile.delimiter,
             display_name=where,
+            span=span,
+            min_found=max(1, -(-len(set(expected)) // 2)),
         )
     except NoreamEvalError:
         return ""
-    current = profile.header_row if current is None else current
-    last = current if isinstance(current, int) else current[-1]
-    if better is None or better == last:
+    if better is None or better == current:
         return ""
+    if isinstance(better, tuple):
+        shown = "[" + ", ".join(str(r) for r in better) + "]"
+        return f" The expected headers are in rows {shown}: set header_row = {shown}."
     return f" The expected headers are in row {better}: set header_row = {better}."
 
 
@@ -355,7 +365,14 @@ def _prepare(
             raise HeaderRowError(f"{exc}{_header_hint(profile, path, shown)}") from None
         frame = _select_columns(profile, raw, path, shown, scrubber, warn)
         if not len(frame):
-            warn(profile.name, shown, "", f"{shown}: has a header row but no data rows.")
+            warn(
+                profile.name,
+                shown,
+                "",
+                f"{shown}: has a header row but no data rows. Check that the export is "
+                "complete (export it again if rows are missing), or remove the file if it "
+                "is meant to be empty.",
+            )
         inputs.append(
             {
                 "source": profile.name,
@@ -546,6 +563,7 @@ def _normalise(
     spec = profile.spec
     cut = pd.Timestamp(cfg.data_cut)
     work = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    birth_dates = _birth_dates(profile, frame)
     text_cols: dict[str, list[str]] = {}
     for raw_col, fld in profile.columns.items():
         if spec.kind(fld) == "text":
@@ -593,6 +611,8 @@ def _normalise(
                 s, dayfirst=profile.dayfirst, min_date=EARLIEST_DATE, max_date=latest
             )
             vals, problems = res.values, res.problems
+            if kind == "date" and birth_dates:
+                vals, problems = _not_a_birth_date(vals, problems, birth_dates)
             work[fld] = vals
         elif kind == "category":
             levels = cfg.cohorts if fld == "cohort" else spec.levels(fld)
@@ -675,6 +695,41 @@ def _normalise(
         if spec.kind(fld) == "id" and fld in work:
             work[fld] = pseudo.hash_values(work[fld], domain=f.domain or fld)
     return work, wide
+
+
+def _birth_dates(profile: SourceProfile, frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Dates of birth in the row's identifier columns, by raw column.
+
+    A declared identifier column counts when most of its filled cells are dates
+    (a "Parent DOB" column), as does a mapped date of birth.
+    """
+    spec = profile.spec
+    cols = [c for c in profile.identifiers if c in frame.columns]
+    cols += [c for c, f in profile.columns.items() if spec.kind(f) == "dob"]
+    out = {}
+    for col in dict.fromkeys(cols):
+        s = frame[col]
+        parsed = nz.parse_dates(s, dayfirst=profile.dayfirst).values
+        filled = int((~nz.is_blank(s)).sum())
+        if filled and parsed.notna().sum() > filled / 2:
+            out[col] = parsed
+    return out
+
+
+def _not_a_birth_date(
+    vals: pd.Series, problems: pd.Series, birth_dates: Mapping[str, pd.Series]
+) -> tuple[pd.Series, pd.Series]:
+    """Drop an event date that equals a date of birth in the same row (typed in error)."""
+    for col, born in birth_dates.items():
+        same = (vals.notna() & (vals == born)).to_numpy()
+        if same.any():
+            vals = vals.mask(same)
+            problems = problems.astype(object).copy()
+            problems[same] = (
+                f"the same date as the date of birth in {col!r} of this row; a date of birth "
+                "is not kept, so the value was removed"
+            )
+    return vals, problems
 
 
 def _map_uniques(col: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:

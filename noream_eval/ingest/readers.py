@@ -1374,8 +1374,10 @@ def find_header_row(
     encoding: str | None = "auto",
     delimiter: str = "auto",
     display_name: str | None = None,
-) -> int | None:
-    """Find the row among the first 30 that holds most of the expected headers.
+    span: int = 1,
+    min_found: int = 1,
+) -> int | tuple[int, ...] | None:
+    """Find the row (or rows) among the first 30 that hold most of the expected headers.
 
     Meant for error messages such as "the expected headers are in row 3: set
     header_row = 3"; it never returns cell content.
@@ -1389,13 +1391,19 @@ def find_header_row(
     fmt, sheet, encoding, delimiter, display_name
         As for :func:`read_table`. With ``delimiter="auto"`` every candidate
         delimiter is tried and the best match wins.
+    span : int, default 1
+        Number of consecutive rows a header spans; with 2, each pair of rows is
+        assembled as :func:`read_table` assembles a two-row header (group titles
+        spread over their columns, merged cells honoured) before it is scored.
+    min_found : int, default 1
+        A candidate must hold at least this many of the expected headers.
 
     Returns
     -------
-    int or None
-        The 1-based row holding the largest number of expected headers (the
-        first such row on a tie), or ``None`` if none of the first 30 rows holds
-        any.
+    int, tuple of int, or None
+        The 1-based row (``span`` 1) or tuple of rows holding the largest number
+        of expected headers (the first on a tie), or ``None`` if no candidate
+        holds any.
 
     Raises
     ------
@@ -1419,9 +1427,9 @@ def find_header_row(
     _check_path(path, name)
     if fmt == "xlsx":
         _sniff_workbook(path, name)
-        _, rows, _ = _load_sheet(path, name, sheet, nrows=_FIND_ROWS)
+        _, rows, merges = _load_sheet(path, name, sheet, nrows=_FIND_ROWS)
         candidates = [[_header_text(v) for v in row] for row in rows[:_FIND_ROWS]]
-        return _best_row([candidates], wanted)
+        return _best_row([candidates], wanted, span, merges, min_found)
     head_bytes = _read_start(path, name)
     _sniff_csv(path, name, head_bytes, encoding)
     if not head_bytes:
@@ -1433,18 +1441,40 @@ def find_header_row(
     except _Undecodable as exc:
         raise InputFileError(str(exc)) from None
     tables = [[rec for rec, _ in recs] for recs in head.records.values() if recs is not None]
-    return _best_row(tables, wanted)
+    return _best_row(tables, wanted, span, None, min_found)
 
 
-def _best_row(tables: Sequence[Sequence[Sequence[str]]], wanted: set[str]) -> int | None:
-    best, best_row = 0, None
+def _best_row(
+    tables: Sequence[Sequence[Sequence[str]]],
+    wanted: set[str],
+    span: int = 1,
+    merges: Sequence[tuple[tuple[int, int], tuple[int, int]]] | None = None,
+    min_found: int = 1,
+) -> int | tuple[int, ...] | None:
+    best, best_row = max(0, min_found - 1), None
+    span = max(1, span)
     for records in tables:
-        for r, record in enumerate(records[:_FIND_ROWS], start=1):
-            score = len(wanted & {header_key(c) for c in record})
-            if score > best or (score == best and best_row is not None and r < best_row):
-                if score:
-                    best, best_row = score, r
-    return best_row
+        records = list(records[:_FIND_ROWS])
+        for r in range(len(records) - span + 1):
+            block = [list(records[r + i]) for i in range(span)]
+            width = max((len(row) for row in block), default=0)
+            texts = [row + [""] * (width - len(row)) for row in block]
+            if span > 1:
+                upper = None
+                if merges is not None:
+                    upper = [
+                        (r0 - r, c0, c1) for (r0, c0), (_, c1) in merges if r <= r0 < r + span - 1
+                    ]
+                texts = _fill_group_titles(texts, upper)
+            keys = {
+                header_key(" ".join(t[c] for t in texts if str(t[c]).strip())) for c in range(width)
+            }
+            score = len(wanted & keys)
+            if score > best:
+                best, best_row = score, r + 1
+    if best_row is None:
+        return None
+    return best_row if span == 1 else tuple(range(best_row, best_row + span))
 
 
 # ------------------------------------------------------------------------- shared
