@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import noream_eval.ingest.normalise as nz
 import noream_eval.ingest.pipeline as pipeline
@@ -28,3 +31,27 @@ def test_large_export_paths_give_identical_tables(monkeypatch):
     large = load(SAMPLE)
     for name, df in small._all_frames().items():
         pd.testing.assert_frame_equal(getattr(large, name), df, check_exact=True, obj=name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.booleans()), min_size=1, max_size=80),
+)
+def test_first_of_groups_matches_its_definition(cells):
+    # Each live row repeating an earlier live row's signature is paired with the first
+    # live row of that signature (checked against a plain loop).
+    sig = np.array([c for c, _ in cells], dtype=np.uint64)
+    live = np.array([k for _, k in cells], dtype=bool)
+    seen: dict[int, int] = {}
+    expected_rows, expected_first = [], []
+    for i, (c, k) in enumerate(cells):
+        if not k:
+            continue
+        if c in seen:
+            expected_rows.append(i)
+            expected_first.append(seen[c])
+        else:
+            seen[c] = i
+    rows, first = pipeline._first_of_groups(sig, live)
+    assert rows.tolist() == expected_rows
+    assert first.tolist() == expected_first

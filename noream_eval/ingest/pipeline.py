@@ -518,8 +518,14 @@ def _first_of_groups(sig: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.
     pos = np.flatnonzero(live)
     if not len(pos):
         return pos, pos
-    s = pd.Series(pos)
-    first = s.groupby(sig[pos], sort=False).transform("first").to_numpy()
+    # factorize numbers signatures in order of first appearance, so a code larger than
+    # every code before it marks the first row of its group.
+    codes, _ = pd.factorize(sig[pos])
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    new[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    first_of_code = pos[new]
+    first = first_of_code[codes]
     repeat = first != pos
     return pos[repeat], first[repeat]
 
@@ -709,9 +715,15 @@ def _birth_dates(profile: SourceProfile, frame: pd.DataFrame) -> dict[str, pd.Se
     out = {}
     for col in dict.fromkeys(cols):
         s = frame[col]
+        filled = s[~nz.is_blank(s).to_numpy()]
+        head = filled.iloc[:1000]  # a names or phones column is recognised on its first rows
+        if (
+            not len(head)
+            or nz.parse_dates(head, dayfirst=profile.dayfirst).values.isna().mean() > 0.5
+        ):
+            continue
         parsed = nz.parse_dates(s, dayfirst=profile.dayfirst).values
-        filled = int((~nz.is_blank(s)).sum())
-        if filled and parsed.notna().sum() > filled / 2:
+        if parsed.notna().sum() > len(filled) / 2:
             out[col] = parsed
     return out
 
