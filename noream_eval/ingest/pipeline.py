@@ -429,15 +429,18 @@ def _is_arrow_text(col: pd.Series) -> bool:
 def _encode(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns as categoricals, so each distinct string is stored and parsed once.
 
-    CSV columns are all text; Excel columns (mixed Python values) stay as they
-    are. A large column of mostly distinct values (transaction IDs) stays plain
-    Arrow text: finding its distinct values would cost more than it saves.
+    CSV columns are all text, and so are most Excel columns; an Excel column
+    mixing text with dates or numbers stays as it is. A large column of mostly
+    distinct values (transaction IDs) stays plain Arrow text: finding its
+    distinct values would cost more than it saves.
     """
     import pyarrow.compute as pc
 
     out = {}
     for c in frame.columns:
         col = frame[c]
+        if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string":
+            col = col.astype("str")  # an Excel column of text only
         if _is_arrow_text(col):
             head = arrow_strings(col.iloc[:_SAMPLE_ROWS])
             if len(col) > _SAMPLE_ROWS and pc.count_distinct(head).as_py() > _DISTINCT_SHARE * len(
@@ -716,7 +719,9 @@ def _birth_dates(profile: SourceProfile, frame: pd.DataFrame) -> dict[str, pd.Se
     for col in dict.fromkeys(cols):
         s = frame[col]
         filled = s[~nz.is_blank(s).to_numpy()]
-        head = filled.iloc[:1000]  # a names or phones column is recognised on its first rows
+        # a names or phones column is recognised on its first rows (as plain values: a
+        # categorical would bring every category of the column along)
+        head = pd.Series(filled.iloc[:1000].to_numpy(dtype=object), dtype=object)
         if (
             not len(head)
             or nz.parse_dates(head, dayfirst=profile.dayfirst).values.isna().mean() > 0.5
