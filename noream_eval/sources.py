@@ -184,8 +184,11 @@ def _family_ref(required: bool = True) -> RawField:
     return R("family_ref", "ref", required, "family_id", "family", identifier=True)
 
 
-def _record_id(name: str, domain: str) -> RawField:
-    return R(name, "id", True, domain=domain, identifier=True)
+def _record_id(name: str, domain: str, *, case_reference: bool = False) -> RawField:
+    # Every record ID is pseudonymised and never shown in rejects; a case reference (a
+    # referral number) is also registered with the scrubber, to be redacted wherever
+    # it is typed. Transaction, response, meeting and deliverable IDs are not personal.
+    return R(name, "id", True, domain=domain, identifier=case_reference)
 
 
 #: Every raw source ingest understands, keyed by the name used in ``[sources.NAME]``.
@@ -217,7 +220,7 @@ SOURCES: dict[str, SourceSpec] = {
             "referrals",
             "referrals",
             (
-                _record_id("referral_id", "referral"),
+                _record_id("referral_id", "referral", case_reference=True),
                 _family_ref(),
                 R("site"),
                 R("referral_date", required=True),

@@ -1,8 +1,7 @@
 """The code paths taken for national-scale exports give exactly the same result.
 
-Ingest switches strategy by size: text columns of mostly distinct values stay
-plain Arrow text (hashed, not factorised), long text columns are normalised row
-by row, and many pseudonyms are computed in worker processes. Forcing those
+Ingest switches strategy by size: long text columns are normalised row by row
+in Arrow, and many pseudonyms are computed in worker processes. Forcing those
 paths on the shipped sample must not change a single value.
 """
 
@@ -25,7 +24,6 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "evaluation.t
 
 def test_large_export_paths_give_identical_tables(monkeypatch):
     small = load(SAMPLE)
-    monkeypatch.setattr(pipeline, "_SAMPLE_ROWS", 50)
     monkeypatch.setattr(nz, "_ROWWISE_MIN", 0)
     monkeypatch.setattr(pseudonymise, "PARALLEL_MIN", 100)
     large = load(SAMPLE)

@@ -386,20 +386,25 @@ def _prepare(
         codes.append(np.full(len(frame), i, dtype=np.int32))
         rows.append(frame.index.to_numpy(dtype=np.int64))
         frames.append(frame.reset_index(drop=True))
-    frame = _encode(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+    ids = {c for c, f in profile.columns.items() if profile.spec.kind(f) == "id"}
+    frame = _encode(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], ids)
+    del frames
     ledger = RowLedger(profile.name, names, np.concatenate(codes), np.concatenate(rows))
     _blank_and_total(frame, ledger)
-    _register_identifiers(profile, frame.loc[ledger.kept], scrubber)
+    _register_identifiers(profile, frame, ledger.kept, scrubber)
     _exact_duplicates(profile, frame, ledger)
     frame = frame[[c for c in profile.mapped_columns if c in frame.columns]]
     work, wide = _normalise(profile, frame, ledger, cfg, pseudo)
     return Prepared(profile, ledger, work, wide)
 
 
-def _register_identifiers(profile: SourceProfile, frame: pd.DataFrame, scrubber: Scrubber) -> None:
+def _register_identifiers(
+    profile: SourceProfile, frame: pd.DataFrame, kept: np.ndarray, scrubber: Scrubber
+) -> None:
     """Every value of an identifier column is redacted wherever it appears later.
 
-    Blank and summary rows are left out (a "Total" label is not a name).
+    Only rows still ``kept`` count: blank and summary rows are left out (a "Total"
+    label is not a name). Each distinct value is registered once.
     """
     spec = profile.spec
     references = {c for c, f in profile.columns.items() if spec.kind(f) in ("ref", "id", "reflist")}
@@ -410,42 +415,39 @@ def _register_identifiers(profile: SourceProfile, frame: pd.DataFrame, scrubber:
         # value only, not its words. A categorical registers its distinct values.
         values = frame[col]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            codes = values.cat.codes.to_numpy()
+            codes = values.cat.codes.to_numpy()[kept]
             used = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
             values = pd.Series(values.cat.categories[used])
+        elif _is_arrow_text(values):
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            distinct = pc.unique(arrow_strings(values).filter(pa.array(kept)))
+            values = pd.Series(pd.arrays.ArrowStringArray(distinct))
+        else:
+            values = values[kept]
         scrubber.add(values, words=col not in references)
-
-
-#: A text column with more than this share of distinct values in its first rows is
-#: kept as plain Arrow text (IDs); others become categoricals (codes, dates, amounts).
-_DISTINCT_SHARE = 0.5
-_SAMPLE_ROWS = 200_000
 
 
 def _is_arrow_text(col: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(col.dtype) and col.dtype != object
 
 
-def _encode(frame: pd.DataFrame) -> pd.DataFrame:
+def _encode(frame: pd.DataFrame, plain: set[str]) -> pd.DataFrame:
     """Text columns as categoricals, so each distinct string is stored and parsed once.
 
     CSV columns are all text, and so are most Excel columns; an Excel column
-    mixing text with dates or numbers stays as it is. A large column of mostly
-    distinct values (transaction IDs) stays plain Arrow text: finding its
-    distinct values would cost more than it saves.
+    mixing text with dates or numbers stays as it is. The ``plain`` columns
+    (record IDs: a transaction ID is different on every row) stay plain Arrow
+    text, as finding their distinct values would cost more than it saves.
     """
-    import pyarrow.compute as pc
-
     out = {}
     for c in frame.columns:
         col = frame[c]
         if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string":
             col = col.astype("str")  # an Excel column of text only
         if _is_arrow_text(col):
-            head = arrow_strings(col.iloc[:_SAMPLE_ROWS])
-            if len(col) > _SAMPLE_ROWS and pc.count_distinct(head).as_py() > _DISTINCT_SHARE * len(
-                head
-            ):
+            if c in plain:
                 out[c] = col
                 continue
             codes, uniques = pd.factorize(col)
@@ -672,6 +674,7 @@ def _normalise(
         elif bad.any():
             action = "set_unknown" if kind == "category" else "value_dropped"
             ledger.note(bad, field=raw_col, reason=problems, values=s, redact=redact, action=action)
+        del frame[raw_col], s, vals  # raw cells have served: free them (national scale)
     wide: dict[str, str] = {}
     if spec.wide == "domains":
         lo, hi = int(cfg.parameters["score_min"]), int(cfg.parameters["score_max"])
