@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from noream_eval.ingest.episodes import s17_episodes
 
@@ -77,3 +80,80 @@ def test_no_payments_gives_empty_canonical_table():
     ep = s17_episodes(_payments([]), gap_days=35, data_cut=CUT)
     assert ep.empty
     assert list(ep.columns) == ["family_id", "start_date", "end_date", "n_payments", "cost_gbp"]
+
+
+def _reference_episodes(payments, *, gap_days, data_cut):
+    """The same rule written with pandas sort, groupby and merge_asof (an independent
+    formulation: row by row in pandas, not in NumPy arrays)."""
+    from noream_eval.schema import conform
+
+    s17 = payments.loc[payments["scheme"].astype(str) == "s17"]
+    pos = s17.loc[s17["amount_gbp"] > 0, ["family_id", "payment_date", "amount_gbp"]]
+    pos = pos.sort_values(["family_id", "payment_date"], kind="stable").reset_index(drop=True)
+    if pos.empty:
+        return conform(
+            "s17_episodes",
+            pd.DataFrame(columns=["family_id", "start_date", "end_date", "n_payments", "cost_gbp"]),
+        )
+    fam = pos["family_id"].to_numpy()
+    dates = pos["payment_date"].to_numpy()
+    new_family = np.r_[True, fam[1:] != fam[:-1]]
+    gap = np.r_[np.timedelta64(0, "D"), np.diff(dates)] > np.timedelta64(gap_days, "D")
+    episode = np.cumsum(new_family | gap) - 1
+    pos["episode"] = episode
+    ep = pos.groupby("episode", sort=True).agg(
+        family_id=("family_id", "first"),
+        start_date=("payment_date", "min"),
+        last_date=("payment_date", "max"),
+        n_payments=("amount_gbp", "size"),
+        cost_gbp=("amount_gbp", "sum"),
+    )
+    refunds = s17.loc[s17["amount_gbp"] < 0, ["family_id", "payment_date", "amount_gbp"]]
+    if not refunds.empty:
+        starts = ep.reset_index()[["episode", "family_id", "start_date"]]
+        starts = starts.sort_values("start_date", kind="stable")
+        refunds = refunds.loc[refunds["family_id"].isin(starts["family_id"])]
+        refunds = refunds.sort_values("payment_date", kind="stable")
+        matched = pd.merge_asof(
+            refunds,
+            starts,
+            left_on="payment_date",
+            right_on="start_date",
+            by="family_id",
+            direction="backward",
+        )
+        first = starts.groupby("family_id")["episode"].min()
+        matched["episode"] = matched["episode"].astype("float64")
+        missing = matched["episode"].isna()
+        if missing.any():
+            matched.loc[missing, "episode"] = matched.loc[missing, "family_id"].map(first)
+        netted = matched.groupby(matched["episode"].astype(int))["amount_gbp"].sum()
+        ep["cost_gbp"] = ep["cost_gbp"].add(netted, fill_value=0.0)
+    end = ep["last_date"].copy()
+    if data_cut is not None:
+        cut = pd.Timestamp(data_cut)
+        end[(cut - ep["last_date"]) <= pd.Timedelta(days=gap_days)] = pd.NaT
+    ep["end_date"] = end
+    return conform("s17_episodes", ep.reset_index(drop=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["f1", "f2", "f3", "a9"]),
+            st.integers(0, 400),
+            st.sampled_from(["s17", "s17", "noream_grant"]),
+            st.one_of(st.floats(1, 500), st.floats(-200, -1)),
+        ),
+        max_size=40,
+    ),
+    st.integers(1, 60),
+)
+def test_episodes_equal_an_independent_formulation(rows, gap):
+    p = _payments(
+        [(f, pd.Timestamp("2021-01-01") + pd.Timedelta(days=d), s, a) for f, d, s, a in rows]
+    )
+    got = s17_episodes(p, gap_days=gap, data_cut=CUT)
+    expected = _reference_episodes(p, gap_days=gap, data_cut=CUT)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)

@@ -60,51 +60,63 @@ def s17_episodes(
     0 2021-01-01           2     200.0
     1 2021-06-01           1      30.0
     """
-    s17 = payments.loc[payments["scheme"].astype(str) == "s17"]
-    pos = s17.loc[s17["amount_gbp"] > 0, ["family_id", "payment_date", "amount_gbp"]]
-    pos = pos.sort_values(["family_id", "payment_date"], kind="stable").reset_index(drop=True)
-    if pos.empty:
-        return conform(
-            "s17_episodes",
-            pd.DataFrame(columns=["family_id", "start_date", "end_date", "n_payments", "cost_gbp"]),
-        )
-    fam = pos["family_id"].to_numpy()
-    dates = pos["payment_date"].to_numpy()
+    columns = ["family_id", "start_date", "end_date", "n_payments", "cost_gbp"]
+    s17 = payments.loc[(payments["scheme"] == "s17").to_numpy(dtype=bool, na_value=False)]
+    amount = s17["amount_gbp"].to_numpy(dtype=np.float64)
+    positive = amount > 0
+    if not positive.any():
+        return conform("s17_episodes", pd.DataFrame(columns=columns))
+    # Families numbered in the order of their IDs, so that episodes come out sorted by
+    # family and start date (as a stable sort of the rows would give).
+    codes, uniques = pd.factorize(s17["family_id"])
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.argsort(np.asarray(uniques, dtype=object), kind="stable")] = np.arange(len(uniques))
+    family = rank[codes]
+    day = s17["payment_date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+    idx = np.flatnonzero(positive)
+    idx = idx[np.lexsort((day[idx], family[idx]))]
+    fam, when, paid = family[idx], day[idx], amount[idx]
     new_family = np.r_[True, fam[1:] != fam[:-1]]
-    gap = np.r_[np.timedelta64(0, "D"), np.diff(dates)] > np.timedelta64(gap_days, "D")
+    gap_ns = np.int64(gap_days) * 86_400 * 10**9
+    gap = np.r_[False, np.diff(when) > gap_ns]
     episode = np.cumsum(new_family | gap) - 1
-    pos["episode"] = episode
-    ep = pos.groupby("episode", sort=True).agg(
-        family_id=("family_id", "first"),
-        start_date=("payment_date", "min"),
-        last_date=("payment_date", "max"),
-        n_payments=("amount_gbp", "size"),
-        cost_gbp=("amount_gbp", "sum"),
-    )
-    refunds = s17.loc[s17["amount_gbp"] < 0, ["family_id", "payment_date", "amount_gbp"]]
-    if not refunds.empty:
-        starts = ep.reset_index()[["episode", "family_id", "start_date"]]
-        starts = starts.sort_values("start_date", kind="stable")
-        refunds = refunds.loc[refunds["family_id"].isin(starts["family_id"])]
-        refunds = refunds.sort_values("payment_date", kind="stable")
-        matched = pd.merge_asof(
-            refunds,
-            starts,
-            left_on="payment_date",
-            right_on="start_date",
-            by="family_id",
-            direction="backward",
-        )
-        first = starts.groupby("family_id")["episode"].min()
-        matched["episode"] = matched["episode"].astype("float64")
-        missing = matched["episode"].isna()
-        if missing.any():
-            matched.loc[missing, "episode"] = matched.loc[missing, "family_id"].map(first)
-        netted = matched.groupby(matched["episode"].astype(int))["amount_gbp"].sum()
-        ep["cost_gbp"] = ep["cost_gbp"].add(netted, fill_value=0.0)
-    end = ep["last_date"].copy()
+    first = np.r_[True, episode[1:] != episode[:-1]]
+    last = np.r_[episode[1:] != episode[:-1], True]
+    ep_family, ep_start, ep_last = fam[first], when[first], when[last]
+    n_payments = np.bincount(episode)
+    cost = np.bincount(episode, weights=paid)
+
+    refund = np.flatnonzero(amount < 0)
+    if len(refund):
+        # Each refund goes to the family's latest episode starting on or before it, or
+        # to the family's first episode if it predates them all; refunds of a family
+        # without positive payments are ignored.
+        r_fam, r_day = family[refund], day[refund]
+        lo = np.searchsorted(ep_family, r_fam, side="left")
+        hi = np.searchsorted(ep_family, r_fam, side="right")
+        has = hi > lo
+        target = np.empty(len(refund), dtype=np.int64)
+        for i in np.flatnonzero(has):  # refunds are few; each searches its family's episodes
+            starts = ep_start[lo[i] : hi[i]]
+            k = int(np.searchsorted(starts, r_day[i], side="right")) - 1
+            target[i] = lo[i] + max(k, 0)
+        cost = cost + np.bincount(target[has], weights=amount[refund][has], minlength=len(cost))
+
+    end = ep_last.astype("datetime64[ns]")
     if data_cut is not None:
-        cut = pd.Timestamp(data_cut)
-        end[(cut - ep["last_date"]) <= pd.Timedelta(days=gap_days)] = pd.NaT
-    ep["end_date"] = end
-    return conform("s17_episodes", ep.reset_index(drop=True))
+        cut = pd.Timestamp(data_cut).to_datetime64().astype("datetime64[ns]").astype(np.int64)
+        end = np.where(cut - ep_last <= gap_ns, np.datetime64("NaT", "ns"), end)
+    by_rank = np.empty(len(uniques), dtype=np.int64)
+    by_rank[rank] = np.arange(len(uniques))
+    ids = pd.Series(uniques).take(by_rank[ep_family]).reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "family_id": ids,
+            "start_date": ep_start.astype("datetime64[ns]"),
+            "end_date": end,
+            "n_payments": n_payments,
+            "cost_gbp": cost,
+        }
+    )
+    return conform("s17_episodes", out)

@@ -386,6 +386,7 @@ def _prepare(
         codes.append(np.full(len(frame), i, dtype=np.int32))
         rows.append(frame.index.to_numpy(dtype=np.int64))
         frames.append(frame.reset_index(drop=True))
+        del raw, frame  # the raw cells live on only in ``frames`` (freed once encoded)
     ids = {c for c, f in profile.columns.items() if profile.spec.kind(f) == "id"}
     frame = _encode(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], ids)
     del frames
