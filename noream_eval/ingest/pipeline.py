@@ -822,39 +822,44 @@ def _normalise_wide(
 
 
 def _is_list_column(col: pd.Series) -> bool:
-    first = col.dropna().head(1)
-    return col.dtype == object and len(first) > 0 and isinstance(first.iloc[0], list)
+    if col.dtype != object:
+        return False
+    at = col.first_valid_index()
+    return at is not None and isinstance(col[at], list)
 
 
-def _row_hash(f: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """A 64-bit hash of each row's values in ``columns`` (categoricals by their codes)."""
-    parts = {}
-    for c in columns:
-        col = f[c]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            parts[c] = col.cat.codes.to_numpy()
-        elif _is_list_column(col):
-            parts[c] = pd.factorize(col.map("|".join))[0]
-        elif _is_arrow_text(col):
-            parts[c] = hash_strings(arrow_strings(col))
-        elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
-            parts[c] = pd.factorize(col)[0]
-        else:
-            parts[c] = col.to_numpy()
-    return pd.util.hash_pandas_object(pd.DataFrame(parts), index=False).to_numpy()
+def _column_codes(col: pd.Series) -> np.ndarray:
+    """Integers equal exactly where the values are equal (codes, or 64-bit hashes)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy()
+    if _is_list_column(col):
+        return pd.factorize(col.map("|".join))[0]
+    if _is_arrow_text(col):
+        return hash_strings(arrow_strings(col))
+    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        return pd.factorize(col)[0]
+    return col.to_numpy()
+
+
+def _row_hash(parts: Mapping[str, np.ndarray], columns: list[str]) -> np.ndarray:
+    """A 64-bit hash of each row's values in ``columns`` (from :func:`_column_codes`)."""
+    frame = pd.DataFrame({c: parts[c] for c in columns})
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
 def _finish_keys(p: Prepared) -> None:
     """Mark near duplicates, then reject conflicting repeats of the row key."""
     f = p.frame
-    sig = _row_hash(f, [c for c in f.columns if c != "_case_ids"])
+    columns = [c for c in f.columns if c != "_case_ids"]
+    parts = {c: _column_codes(f[c]) for c in columns}
+    sig = _row_hash(parts, columns)
     near, first = _first_of_groups(sig, p.ledger.kept)
     p.ledger.duplicate(near, of=first, near=True)
     key = [k for k in p.profile.spec.row_key if k in f.columns]
     live = p.ledger.kept
     if not key or not live.any():
         return
-    keys = _row_hash(f, key)
+    keys = _row_hash(parts, key)
     repeat, first = _first_of_groups(keys, live)
     if not len(repeat):
         return
@@ -881,7 +886,23 @@ def _rejected_families(fam: Prepared, families: pd.DataFrame) -> pd.Series:
     ids = f["family_id"].to_numpy()[pos]
     out = pd.Series(fam.ledger.where_all(pos), index=ids, dtype=object)
     out = out[~out.index.duplicated(keep="first")]
-    return out[~out.index.isin(families["family_id"])]
+    return out[~_isin(pd.Series(out.index), families["family_id"])]
+
+
+def _isin(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """``values.isin(known)`` for text, in Arrow (pandas loops in Python for Arrow text).
+
+    A categorical is tested one category at a time.
+    """
+    import pyarrow.compute as pc
+
+    known_arr = pc.unique(arrow_strings(known.dropna()))
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        hit = np.asarray(pc.is_in(arrow_strings(values.cat.categories), value_set=known_arr))
+        codes = values.cat.codes.to_numpy()
+        return np.append(hit.astype(bool), False)[codes]
+    found = pc.is_in(arrow_strings(values.astype("str")), value_set=known_arr)
+    return np.asarray(pc.fill_null(found, False), dtype=bool)
 
 
 def _link(p: Prepared, families: pd.DataFrame, rejected: pd.Series, pseudo: Pseudonymiser) -> None:
@@ -891,7 +912,7 @@ def _link(p: Prepared, families: pd.DataFrame, rejected: pd.Series, pseudo: Pseu
     known = families["family_id"]
     if "family_id" in f:
         fid = f["family_id"]
-        orphan = np.flatnonzero((~fid.isin(known) & fid.notna()).to_numpy())
+        orphan = np.flatnonzero(~_isin(fid, known) & fid.notna().to_numpy())
         if len(orphan):
             why = fid.iloc[orphan].astype(object).map(rejected)
             reason = np.where(

@@ -29,6 +29,13 @@ def _r(x: float) -> float | None:
     return round(float(x), 6)
 
 
+def _nanmean(x: np.ndarray) -> float | None:
+    """Mean of the non-missing values, None when there are none."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else None
+
+
 def _ratio(a: float, b: float) -> float | None:
     if not b or not np.isfinite(a) or not np.isfinite(b):
         return None
@@ -176,12 +183,8 @@ def realised_values(
         )
         if completers.any()
         else None,
-        "mean_baseline_metric_completers": _r(float(np.nanmean(base[completers])))
-        if completers.any()
-        else None,
-        "mean_baseline_metric_dropouts": _r(float(np.nanmean(base[elig & ~completers])))
-        if (elig & ~completers).any()
-        else None,
+        "mean_baseline_metric_completers": _r(_nanmean(base[completers])),
+        "mean_baseline_metric_dropouts": _r(_nanmean(base[elig & ~completers])),
         "child_respondents": wb["n_child"],
         "note": "metric = SWEMWBS Rasch metric score of complete questionnaires; pairs are "
         "parent/carers with complete baseline and follow-up",
