@@ -859,6 +859,33 @@ class Scrubber:
         ]
         return [m if len(m) <= max_len else m[: max_len - 1] + "…" for m in out]
 
+    def contains_identifiers(self, values: Sequence[object]) -> np.ndarray:
+        """:meth:`contains_identifier` of many values at once (one vectorised pass).
+
+        Examples
+        --------
+        >>> Scrubber().contains_identifiers(["E09000012", "ring 020 7946 0123", None]).tolist()
+        [False, True, False]
+        """
+        out = np.zeros(len(values), dtype=bool)
+        todo: list[int] = []
+        texts: list[str] = []
+        for i, value in enumerate(values):
+            if _is_missing(value):
+                continue
+            shown = _as_text(value)
+            if shown is _UNSAFE:
+                out[i] = True
+            elif isinstance(shown, dt.date):
+                day = np.array([shown.toordinal() - _EPOCH_ORDINAL], dtype=np.int64)
+                out[i] = bool(_member(self._keys_now("date"), day)[0])
+            else:
+                todo.append(i)
+                texts.append(str(shown))
+        if texts:
+            out[todo] = [bool(spans) for spans in self._spans(texts)]
+        return out
+
     def contains_identifier(self, value: object) -> bool:
         """Whether :meth:`scrub` would redact anything in ``value``.
 

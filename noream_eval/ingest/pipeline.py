@@ -143,7 +143,7 @@ def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: Progress) -> Evaluation
 
     def flags(values: pd.Series) -> pd.Series:
         codes, uniques = pd.factorize(values)
-        hit = np.array([scrubber.contains_identifier(u) for u in uniques] + [False])
+        hit = np.append(scrubber.contains_identifiers(list(uniques)), False)
         return pd.Series(hit[codes], index=values.index)
 
     def scrub_text(values: pd.Series) -> pd.Series:
@@ -848,18 +848,29 @@ def _row_hash(parts: Mapping[str, np.ndarray], columns: list[str]) -> np.ndarray
 
 
 def _finish_keys(p: Prepared) -> None:
-    """Mark near duplicates, then reject conflicting repeats of the row key."""
+    """Mark near duplicates, then reject conflicting repeats of the row key.
+
+    A near duplicate has the same canonical values as an earlier row, so the same
+    key: only rows whose key repeats (few, even in a national ledger) are compared
+    value by value.
+    """
     f = p.frame
     columns = [c for c in f.columns if c != "_case_ids"]
-    parts = {c: _column_codes(f[c]) for c in columns}
-    sig = _row_hash(parts, columns)
-    near, first = _first_of_groups(sig, p.ledger.kept)
-    p.ledger.duplicate(near, of=first, near=True)
-    key = [k for k in p.profile.spec.row_key if k in f.columns]
-    live = p.ledger.kept
-    if not key or not live.any():
-        return
+    key = [k for k in p.profile.spec.row_key if k in f.columns] or columns
+    parts = {c: _column_codes(f[c]) for c in key}
     keys = _row_hash(parts, key)
+    live = p.ledger.kept
+    repeat, _ = _first_of_groups(keys, live)
+    if not len(repeat):
+        return
+    # every row of a repeated key, in order: the near-duplicate test runs on these only
+    shared = np.isin(keys, np.unique(keys[repeat])) & live
+    rows = np.flatnonzero(shared)
+    sub = f.iloc[rows]
+    sig = _row_hash({c: _column_codes(sub[c]) for c in columns}, columns)
+    near, first = _first_of_groups(sig, np.ones(len(rows), dtype=bool))
+    p.ledger.duplicate(rows[near], of=rows[first], near=True)
+    live = p.ledger.kept
     repeat, first = _first_of_groups(keys, live)
     if not len(repeat):
         return
@@ -930,7 +941,7 @@ def _link(p: Prepared, families: pd.DataFrame, rejected: pd.Series, pseudo: Pseu
     for fld in links:
         refs = f[fld].explode().dropna()
         ids = pseudo.hash_values(refs, domain=p.profile.spec.field(fld).domain or "family")
-        ok = ids.isin(known)
+        ok = pd.Series(_isin(ids, known), index=ids.index)
         why = ids.map(rejected)
         kept_ids = ids[ok].groupby(level=0).agg(list)
         f["_case_ids"] = kept_ids.reindex(f.index).map(lambda v: v if isinstance(v, list) else [])
