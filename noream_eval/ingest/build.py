@@ -52,6 +52,10 @@ class Prepared:
         """Source name."""
         return self.profile.name
 
+    def release(self) -> None:
+        """Drop the working values once the source's tables are built (the ledger stays)."""
+        self.frame = pd.DataFrame(index=pd.RangeIndex(0))
+
 
 @dataclass(frozen=True)
 class Built:

@@ -61,18 +61,20 @@ def s17_episodes(
     1 2021-06-01           1      30.0
     """
     columns = ["family_id", "start_date", "end_date", "n_payments", "cost_gbp"]
-    s17 = payments.loc[(payments["scheme"] == "s17").to_numpy(dtype=bool, na_value=False)]
-    amount = s17["amount_gbp"].to_numpy(dtype=np.float64)
+    s17 = (payments["scheme"] == "s17").to_numpy(dtype=bool, na_value=False)
+    amount = payments["amount_gbp"].to_numpy(dtype=np.float64)[s17]
     positive = amount > 0
     if not positive.any():
         return conform("s17_episodes", pd.DataFrame(columns=columns))
     # Families numbered in the order of their IDs, so that episodes come out sorted by
-    # family and start date (as a stable sort of the rows would give).
-    codes, uniques = pd.factorize(s17["family_id"])
+    # family and start date (as a stable sort of the rows would give). Columns are
+    # taken one at a time, without copying the ledger.
+    codes, uniques = pd.factorize(payments["family_id"])
+    codes = codes[s17]
     rank = np.empty(len(uniques), dtype=np.int64)
     rank[np.argsort(np.asarray(uniques, dtype=object), kind="stable")] = np.arange(len(uniques))
     family = rank[codes]
-    day = s17["payment_date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    day = payments["payment_date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)[s17]
 
     idx = np.flatnonzero(positive)
     idx = idx[np.lexsort((day[idx], family[idx]))]

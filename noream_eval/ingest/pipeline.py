@@ -154,6 +154,7 @@ def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: Progress) -> Evaluation
     built = build_tables(fam, cfg, empty_table("families"), scrub_text=scrub_text, flags=flags)
     families = _validated("families", built["families"], fam)
     rejected = _rejected_families(fam, families)
+    fam.release()
     tables: dict[str, pd.DataFrame] = {"families": families}
     for name, p in prepared.items():
         if name == "families":
@@ -162,6 +163,7 @@ def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: Progress) -> Evaluation
         _finish_keys(p)
         for table, b in build_tables(p, cfg, families, scrub_text=scrub_text, flags=flags).items():
             tables[table] = _validated(table, b, p)
+        p.release()  # its tables are built: the working values are no longer needed
 
     say("deriving s17 episodes")
     tables["s17_episodes"] = s17_episodes(
