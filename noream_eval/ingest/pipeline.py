@@ -521,6 +521,15 @@ def _blank_and_total(frame: pd.DataFrame, ledger: RowLedger) -> None:
     ledger.reject(is_total, field="", reason="summary row (Total), not a record")
 
 
+def _repeated(sig: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """Positions of the live rows whose signature is shared with another live row."""
+    pos = np.flatnonzero(live)
+    if not len(pos):
+        return pos
+    codes, _ = pd.factorize(sig[pos])
+    return pos[np.bincount(codes)[codes] > 1]
+
+
 def _first_of_groups(sig: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of live rows repeating an earlier live row's signature, and that row."""
     pos = np.flatnonzero(live)
@@ -539,11 +548,28 @@ def _first_of_groups(sig: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def _exact_duplicates(profile: SourceProfile, frame: pd.DataFrame, ledger: RowLedger) -> None:
-    # Exact means every cell the profile reads identical as written, spaces included.
+    """Mark rows whose every cell the profile reads is identical, as written, to an earlier row's.
+
+    Where the export has a record ID column, only rows whose raw ID repeats can be
+    exact duplicates, and only those are compared cell by cell.
+    """
     cols = [c for c in profile.mapped_columns if c in frame.columns]
-    codes = pd.DataFrame({c: _codes(frame[c]) for c in cols})
+    ids = [c for c, f in profile.columns.items() if profile.spec.kind(f) == "id" and c in cols]
+    rows = np.flatnonzero(ledger.kept)
+    if ids:
+        sig = pd.util.hash_pandas_object(
+            pd.DataFrame({c: _codes(frame[c]) for c in ids}), index=False
+        ).to_numpy()
+        rows = _repeated(sig, ledger.kept)
+        if not len(rows):
+            return
+    sub = frame.iloc[rows] if ids else frame
+    codes = pd.DataFrame({c: _codes(sub[c]) for c in cols})
     sig = pd.util.hash_pandas_object(codes, index=False).to_numpy()
-    dup, first = _first_of_groups(sig, ledger.kept)
+    live = ledger.kept[rows] if ids else ledger.kept
+    dup, first = _first_of_groups(sig, live)
+    if ids:
+        dup, first = rows[dup], rows[first]
     ledger.duplicate(dup, of=first, near=False)
 
 
@@ -859,21 +885,17 @@ def _finish_keys(p: Prepared) -> None:
     f = p.frame
     columns = [c for c in f.columns if c != "_case_ids"]
     key = [k for k in p.profile.spec.row_key if k in f.columns] or columns
-    parts = {c: _column_codes(f[c]) for c in key}
-    keys = _row_hash(parts, key)
-    live = p.ledger.kept
-    repeat, _ = _first_of_groups(keys, live)
-    if not len(repeat):
+    keys = _row_hash({c: _column_codes(f[c]) for c in key}, key)
+    rows = _repeated(keys, p.ledger.kept)
+    if not len(rows):
         return
-    # every row of a repeated key, in order: the near-duplicate test runs on these only
-    shared = np.isin(keys, np.unique(keys[repeat])) & live
-    rows = np.flatnonzero(shared)
+    # near duplicates and key conflicts can only be among rows whose key repeats
     sub = f.iloc[rows]
     sig = _row_hash({c: _column_codes(sub[c]) for c in columns}, columns)
     near, first = _first_of_groups(sig, np.ones(len(rows), dtype=bool))
     p.ledger.duplicate(rows[near], of=rows[first], near=True)
-    live = p.ledger.kept
-    repeat, first = _first_of_groups(keys, live)
+    repeat, first = _first_of_groups(keys[rows], p.ledger.kept[rows])
+    repeat, first = rows[repeat], rows[first]
     if not len(repeat):
         return
     spec = p.profile.spec
