@@ -41,10 +41,11 @@ def arrow_strings(values: Any) -> Any:
     return large_strings(pa.array(np.asarray(data, dtype=object), from_pandas=True))
 
 
-def utf8_buffers(arr: Any) -> tuple[bytes, bytes]:
+def utf8_buffers(arr: Any) -> tuple[memoryview, np.ndarray]:
     """The UTF-8 bytes of every string back to back, and ``n + 1`` int64 offsets.
 
-    Nulls count as empty strings.
+    The bytes are a view of Arrow's data buffer (not a copy); the view keeps the
+    buffer alive. Nulls count as empty strings.
     """
     import pyarrow.compute as pc
 
@@ -53,22 +54,25 @@ def utf8_buffers(arr: Any) -> tuple[bytes, bytes]:
         arr = pc.fill_null(arr, "")
     n = len(arr)
     if n == 0:
-        return b"", np.zeros(1, dtype=np.int64).tobytes()
+        return memoryview(b""), np.zeros(1, dtype=np.int64)
     _, off_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(off_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
     start, end = int(offsets[0]), int(offsets[-1])
-    blob = b"" if data_buf is None else data_buf.to_pybytes()[start:end]
-    return blob, (offsets - start).tobytes()
+    blob = memoryview(b"") if data_buf is None else memoryview(data_buf)[start:end]
+    return blob, offsets - start
 
 
 def fixed_width_strings(chars: np.ndarray) -> Any:
-    """An Arrow ``string`` array from an ``(n, width)`` uint8 matrix of ASCII characters."""
+    """An Arrow ``large_string`` array from an ``(n, width)`` uint8 matrix of ASCII characters.
+
+    The matrix's memory becomes the array's data buffer (no copy).
+    """
     import pyarrow as pa
 
     n, width = chars.shape
-    offsets = (np.arange(n + 1, dtype=np.int32) * width).astype(np.int32)
-    data = np.ascontiguousarray(chars, dtype=np.uint8).tobytes()
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
+    offsets = np.arange(n + 1, dtype=np.int64) * width
+    data = np.ascontiguousarray(chars, dtype=np.uint8)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 _HASH_P = 0xD6E8FEB86659FD93  # odd, so invertible mod 2**64

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from array import array
+from typing import Any
 
 __all__ = ["digests"]
 
@@ -22,7 +23,7 @@ def _pads(key: bytes) -> tuple[object, object]:
     return inner, outer
 
 
-def digests(key: bytes, label: bytes, blob: bytes, offsets: bytes) -> bytes:
+def digests(key: bytes, label: bytes, blob: Any, offsets: Any) -> bytes:
     """First 8 bytes of HMAC-SHA256(key, label + value) for each value.
 
     Parameters
@@ -32,10 +33,10 @@ def digests(key: bytes, label: bytes, blob: bytes, offsets: bytes) -> bytes:
     label
         Bytes fed before every value (the pseudonym namespace).
     blob
-        The values' UTF-8 bytes, concatenated.
+        The values' UTF-8 bytes, concatenated (any bytes-like object).
     offsets
         ``n + 1`` native int64 offsets into ``blob`` (value ``i`` is
-        ``blob[offsets[i]:offsets[i + 1]]``).
+        ``blob[offsets[i]:offsets[i + 1]]``), as any bytes-like object.
 
     Returns
     -------
@@ -53,8 +54,7 @@ def digests(key: bytes, label: bytes, blob: bytes, offsets: bytes) -> bytes:
     inner, outer = _pads(key)
     inner.update(label)  # type: ignore[attr-defined]
     ic, oc = inner.copy, outer.copy  # type: ignore[attr-defined]
-    off = array("q")
-    off.frombytes(offsets)
+    off = memoryview(offsets).cast("B").cast("q")
     view = memoryview(blob)
     out = bytearray()
     for a, b in itertools.pairwise(off):

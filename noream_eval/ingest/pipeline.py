@@ -443,10 +443,12 @@ def _encode(frame: pd.DataFrame, plain: set[str]) -> pd.DataFrame:
     mixing text with dates or numbers stays as it is. The ``plain`` columns
     (record IDs: a transaction ID is different on every row) stay plain Arrow
     text, as finding their distinct values would cost more than it saves.
+    ``frame`` is emptied column by column as it is encoded.
     """
     out = {}
-    for c in frame.columns:
-        col = frame[c]
+    index = frame.index
+    for c in list(frame.columns):
+        col = frame.pop(c)  # the raw column is freed once encoded (national scale)
         if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string":
             col = col.astype("str")  # an Excel column of text only
         if _is_arrow_text(col):
@@ -459,7 +461,8 @@ def _encode(frame: pd.DataFrame, plain: set[str]) -> pd.DataFrame:
             )
         else:
             out[c] = col
-    return pd.DataFrame(out, index=frame.index)
+        del col
+    return pd.DataFrame(out, index=index)
 
 
 def _codes(col: pd.Series) -> np.ndarray:

@@ -203,7 +203,7 @@ def _pseudonyms(key: bytes, domain: str, values: object) -> pd.Index:
     from noream_eval.ingest._hmac import digests
 
     blob, offsets = utf8_buffers(arrow_strings(values))
-    n = len(offsets) // 8 - 1
+    n = len(offsets) - 1
     label = f"{domain}\x00".encode()
     workers = min(os.cpu_count() or 1, 8)
     raw = None
@@ -211,46 +211,59 @@ def _pseudonyms(key: bytes, domain: str, values: object) -> pd.Index:
         raw = _digests_in_workers(key, label, blob, offsets, workers)
     if raw is None:
         raw = digests(key, label, blob, offsets)
+    digest = np.frombuffer(raw, dtype=np.uint8).reshape(n, 8)
     chars = np.empty((n, 17), dtype=np.uint8)
     chars[:, 0] = ord(domain[0])
-    chars[:, 1:] = np.frombuffer(raw.hex().encode("ascii"), dtype=np.uint8).reshape(n, 16)
-    strings = fixed_width_strings(chars).cast("large_string")
-    return pd.Index(pd.arrays.ArrowStringArray(strings))
+    chars[:, 1::2] = _HEX[digest >> 4]
+    chars[:, 2::2] = _HEX[digest & 15]
+    return pd.Index(pd.arrays.ArrowStringArray(fixed_width_strings(chars)))
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 def _digests_in_workers(
-    key: bytes, label: bytes, blob: bytes, offsets: bytes, workers: int
+    key: bytes, label: bytes, blob: memoryview, offsets: np.ndarray, workers: int
 ) -> bytes | None:
     """The same digests computed by ``workers`` child processes (None if one fails).
 
     Each child is ``python -m noream_eval.ingest._hmac`` fed through a pipe (the
-    key never appears on a command line or in the environment).
+    key never appears on a command line or in the environment); its share of the
+    values is written from views of the buffers, without copying them.
     """
     import concurrent.futures as cf
     import subprocess
     import sys
 
-    off = np.frombuffer(offsets, dtype=np.int64)
-    n = len(off) - 1
+    n = len(offsets) - 1
     bounds = np.linspace(0, n, workers + 1).astype(int)
 
     def run(a: int, b: int) -> bytes | None:
-        part = off[a : b + 1]
+        part = offsets[a : b + 1]
         chunk = blob[int(part[0]) : int(part[-1])]
-        rel = (part - part[0]).tobytes()
-        payload = [key, label, chunk, rel]
+        rel = part - part[0]
+        payload = [key, label, chunk, memoryview(rel).cast("B")]
         head = np.array([len(x) for x in payload], dtype=np.int64).tobytes()
         try:
-            proc = subprocess.run(
+            proc = subprocess.Popen(
                 [sys.executable, "-m", "noream_eval.ingest._hmac"],
-                input=head + b"".join(payload),
-                capture_output=True,
-                check=False,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
             )
         except OSError:
             return None
-        ok = proc.returncode == 0 and len(proc.stdout) == 8 * (b - a)
-        return proc.stdout if ok else None
+        try:
+            assert proc.stdin is not None and proc.stdout is not None
+            for piece in (head, *payload):
+                proc.stdin.write(piece)
+            proc.stdin.close()
+            out = proc.stdout.read()
+        except OSError:
+            proc.kill()
+            out = b""
+        ok = proc.wait() == 0 and len(out) == 8 * (b - a)
+        return out if ok else None
 
     with cf.ThreadPoolExecutor(workers) as pool:
         parts = list(pool.map(run, bounds[:-1], bounds[1:]))
