@@ -156,7 +156,9 @@ def _rows(
     spec = p.profile.spec
     kept = p.ledger.kept
     positions = np.flatnonzero(kept)
-    k = p.frame.loc[kept].copy()
+    k = p.frame.loc[kept]
+    if spec.table != "families":  # the families' values serve to name rejected families
+        p.release()  # only the kept rows are needed from here on
     _text_fields(p, k, positions, scrub_text, flags)
     if spec.table == "families":
         _families(p, k, positions, cfg)
@@ -186,6 +188,7 @@ def _melt(
     kept = p.ledger.kept
     positions = np.flatnonzero(kept)
     k = p.frame.loc[kept]
+    p.release()  # only the kept rows are needed from here on
     cols = [c for c in p.wide if c.startswith(prefix)]
     k = k.assign(_origin=positions)
     long = k[[*ids, "_origin", *cols]].melt(
