@@ -37,6 +37,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import numbers
 import re
 import unicodedata
@@ -1228,6 +1229,30 @@ def _drop_non_alnum(u: pd.Series) -> pd.Series:
     return u.str.replace(r"[\W_]+", "", regex=True)
 
 
+def _normalise_reference_rows(s: pd.Series) -> pd.Series:
+    u = _drop_non_alnum(s.str.upper())
+    u = u.str.replace(r"(^|[^0-9])0+([0-9]+)$", r"\1\2", regex=True)
+    return u.where(u.ne("")).astype("str")
+
+
+def _in_threads(fn: Any, s: pd.Series) -> pd.Series:
+    """``fn(s)`` computed on slices of ``s`` in one thread per core.
+
+    For Arrow compute functions, which release the GIL while they work; the
+    result is the same as ``fn(s)`` for any function that works row by row.
+    """
+    import concurrent.futures as cf
+    import os
+
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(s) < 2 * _ROWWISE_MIN:
+        return fn(s)
+    bounds = np.linspace(0, len(s), workers + 1).astype(int)
+    parts = [s.iloc[a:b] for a, b in itertools.pairwise(bounds)]
+    with cf.ThreadPoolExecutor(workers) as pool:
+        return pd.concat(list(pool.map(fn, parts)))
+
+
 def normalise_reference(s: pd.Series) -> pd.Series:
     """Canonical form of a family or case reference, for record linkage.
 
@@ -1257,9 +1282,7 @@ def normalise_reference(s: pd.Series) -> pd.Series:
     ['NRPF123', 'NRPF123', '42', '0', 'ABCD', nan]
     """
     if _arrow_text(s):
-        u = _drop_non_alnum(s.str.upper())
-        u = u.str.replace(r"(^|[^0-9])0+([0-9]+)$", r"\1\2", regex=True)
-        return u.where(u.ne("")).astype("str")
+        return _in_threads(_normalise_reference_rows, s)
     cells = _cells(s, as_text=True)
     u = _drop_non_alnum(cells.text_uniques.str.upper())
     u = u.str.replace(r"(^|[^0-9])0+([0-9]+)$", r"\1\2", regex=True)

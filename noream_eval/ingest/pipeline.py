@@ -26,7 +26,9 @@ with every identifier of the run) and the report.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import hashlib
+import os
 import platform
 import re
 from collections.abc import Callable, Mapping
@@ -351,7 +353,9 @@ def _prepare(
     inputs: list[dict],
 ) -> Prepared:
     frames, names, codes, rows = [], [], [], []
-    for i, path in enumerate(profile.files()):
+    paths = profile.files()
+
+    def read(path: Path) -> tuple[str, RawTable, str]:
         shown = _display(path, cfg.base_dir)
         try:
             raw = read_table(
@@ -365,6 +369,18 @@ def _prepare(
             )
         except HeaderRowError as exc:
             raise HeaderRowError(f"{exc}{_header_hint(profile, path, shown)}") from None
+        return shown, raw, _sha256(path)
+
+    # Several files (one workbook per LA) are read two or more at a time: the
+    # workbook and CSV parsers and the file hashing release the GIL.
+    workers = min(len(paths), os.cpu_count() or 1, 4)
+    if workers > 1:
+        with cf.ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(read, paths))
+    else:
+        results = [read(p) for p in paths]
+    for i, (path, (shown, raw, digest)) in enumerate(zip(paths, results, strict=True)):
+        results[i] = None  # type: ignore[call-overload]
         frame = _select_columns(profile, raw, path, shown, scrubber, warn)
         if not len(frame):
             warn(
@@ -379,7 +395,7 @@ def _prepare(
             {
                 "source": profile.name,
                 "file": shown,
-                "sha256": _sha256(path),
+                "sha256": digest,
                 "bytes": path.stat().st_size,
                 "encoding": raw.encoding,
             }
