@@ -38,8 +38,12 @@ lint: $(VENV)/.installed-test
 sample: $(VENV)/.installed
 	$(BIN)/noream-eval sample --out data/sample --force
 
-## bench: ingest benchmarks (sample and national scale); run by hand
-bench: $(VENV)/.installed
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+## bench: ingest benchmarks beside DuckDB (sample, 50,000 and 500,000 families); run by hand
+bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_ingest.py
 
 clean:
