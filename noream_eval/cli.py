@@ -8,12 +8,13 @@ with Ctrl-C, a command stops with code 130 and leaves no output folder.
 
 from __future__ import annotations
 
+import sys
 import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -63,17 +64,59 @@ def _options(
 
 
 class _Progress:
-    """Prints steps with elapsed time to stderr and remembers the current step."""
+    """Prints steps with elapsed time to stderr, with a bar while a source's files are read.
 
-    def __init__(self, quiet: bool, step: str = "start-up") -> None:
+    The bar is drawn when stderr is a terminal; otherwise (a log file, CI) each
+    source ends with one line of files and rows read. The current step is kept
+    for the one-line report of an internal error.
+    """
+
+    def __init__(self, quiet: bool, step: str = "start-up", live: bool | None = None) -> None:
         self.quiet = quiet
         self.step = step
         self.t0 = time.perf_counter()
+        self.live = (not quiet) and (sys.stderr.isatty() if live is None else live)
+        self._bar: Any = None
+        self._task: Any = None
+
+    def _stamp(self) -> str:
+        return f"[{time.perf_counter() - self.t0:6.1f}s]"
 
     def __call__(self, message: str) -> None:
+        self._close()
         self.step = message
         if not self.quiet:
-            typer.echo(f"[{time.perf_counter() - self.t0:6.1f}s] {message} …", err=True)
+            typer.echo(f"{self._stamp()} {message} …", err=True)
+
+    def advance(self, done: int, total: int, rows: int) -> None:
+        """``done`` of ``total`` files of the current step read, ``rows`` raw rows so far."""
+        if self.quiet:
+            return
+        if self.live and total > 1:
+            if self._bar is None:
+                from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+                self._bar = Progress(
+                    TextColumn("         {task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("files, {task.fields[rows]} raw rows"),
+                    console=Console(stderr=True),
+                    transient=True,
+                )
+                self._bar.start()
+                self._task = self._bar.add_task(self.step, total=total, rows="0")
+            self._bar.update(self._task, completed=done, rows=f"{rows:,}")
+        if done == total:
+            self._close()
+            files = f"{total} file" + ("s" if total > 1 else "")
+            typer.echo(f"{self._stamp()}   {files} read ({rows:,} raw rows so far)", err=True)
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = self._task = None
 
 
 @contextmanager

@@ -77,3 +77,23 @@ def test_console_script_runs_end_to_end(tmp_path):
     assert bad.returncode == 2
     assert "missing.toml not found" in bad.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_progress_bar_is_drawn_for_files_when_live(capsys):
+    # On a terminal the reading of a many-file source shows a bar; the line after it
+    # says how many files and raw rows were read.
+    from noream_eval.cli import _Progress
+
+    p = _Progress(quiet=False, live=True)
+    p("reading referrals")
+    for done in (1, 2, 3):
+        p.advance(done, 3, 100 * done)
+    p("reading families")
+    err = capsys.readouterr().err
+    assert "reading referrals …" in err
+    assert "3 files read (300 raw rows so far)" in err
+    assert err.index("3 files read") < err.index("reading families")
+    quiet = _Progress(quiet=True, live=True)
+    quiet("x")
+    quiet.advance(1, 1, 5)
+    assert capsys.readouterr().err == ""

@@ -53,3 +53,35 @@ def test_first_of_groups_matches_its_definition(cells):
     rows, first = pipeline._first_of_groups(sig, live)
     assert rows.tolist() == expected_rows
     assert first.tolist() == expected_first
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+
+    def __call__(self, message: str) -> None:
+        self.events.append(("step", message))
+
+    def advance(self, done: int, total: int, rows: int) -> None:
+        self.events.append(("files", done, total, rows))
+
+
+def test_progress_reports_files_and_rows_of_long_steps(tmp_path):
+    # A source spread over several workbooks (one per LA) reports each file read,
+    # with the raw rows read so far in the run, so that the command line can draw a bar.
+    from noream_eval.sample import generate_sample
+
+    generate_sample(tmp_path, n_families=60, n_sites=3, force=True)
+    rec = _Recorder()
+    data = load(tmp_path / "evaluation.toml", progress=rec)
+    steps = [e[1] for e in rec.events if e[0] == "step"]
+    assert steps[:2] == ["reading referrals", "reading families"]
+    referrals = [e for e in rec.events if e[0] == "files" and e[2] == 3]
+    assert [(d, t) for _, d, t, _ in referrals] == [(1, 3), (2, 3), (3, 3)]
+    rows = [e[3] for e in rec.events if e[0] == "files"]
+    assert rows == sorted(rows)  # cumulative
+    assert rows[-1] == int(data.ingest_report["rows_read"].sum())
+    # a plain callable (no advance method) still gets the steps only
+    plain: list[str] = []
+    load(tmp_path / "evaluation.toml", progress=plain.append)
+    assert plain == steps

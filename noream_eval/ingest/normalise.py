@@ -1024,14 +1024,14 @@ def map_codes(
     """
     table = _code_table(mapping, levels, unknown)
     cells = _cells(s, as_text=True)
-    values = np.full(cells.n, None, dtype=object)
     problems = _no_problems(cells.n)
+    keys = cells.text_uniques.tolist()
+    values_u = np.asarray([table.get(key_one(k)) for k in keys], dtype=object)
     if len(cells.text_pos):
-        keys = cells.text_uniques.tolist()
-        values_u = np.asarray([table.get(key_one(k)) for k in keys], dtype=object)
-        problems_u = _reasons(pd.isna(values_u), REASON_CODE)
-        _broadcast(cells, values_u, problems_u, values, problems)
-    return _result(cells, pd.array(values, dtype="str"), problems)
+        problems.broadcast(cells, _reasons(pd.isna(values_u), REASON_CODE))
+    # each cell takes its distinct string's level (an Arrow take, not a Python object each)
+    values = _text_result(cells, pd.Series(values_u, dtype="str"))
+    return Normalised(values=values, problems=problems.series(cells.index, cells.name))
 
 
 def map_code_lists(

@@ -105,7 +105,10 @@ def load(
         Path of the evaluation TOML, or an already loaded :class:`EvaluationConfig`.
     progress
         Optional callable receiving a short message at the start of each step
-        (the command line prints them; the library itself never prints).
+        (the command line prints them; the library itself never prints). If it
+        also has a method ``advance(done, total, rows)``, that is called as the
+        files of a source are read (``done`` of ``total`` files, ``rows`` raw rows
+        read so far in the run), so that a long step can show a progress bar.
 
     Returns
     -------
@@ -124,22 +127,41 @@ def load(
     >>> data = load("data/sample/evaluation.toml")  # doctest: +SKIP
     """
     scrubber = Scrubber()
-    say = progress or (lambda _msg: None)
     try:
         cfg = config if isinstance(config, EvaluationConfig) else load_config(config)
-        return _run(cfg, scrubber, lambda msg: say(scrubber.scrub_message(msg)))
+        return _run(cfg, scrubber, _Say(progress, scrubber))
     except NoreamEvalError as exc:
         raise type(exc)(scrubber.scrub_message(str(exc))) from None
 
 
-def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: Progress) -> EvaluationData:
+class _Say:
+    """Progress reports, passed through the run's scrubber."""
+
+    def __init__(self, progress: Progress | None, scrubber: Scrubber) -> None:
+        self.progress = progress
+        self.scrubber = scrubber
+        self.rows = 0
+
+    def __call__(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(self.scrubber.scrub_message(message))
+
+    def advance(self, done: int, total: int, rows: int) -> None:
+        """``done`` of ``total`` files of the current source read; ``rows`` more raw rows."""
+        self.rows += rows
+        advance = getattr(self.progress, "advance", None)
+        if callable(advance):
+            advance(done, total, self.rows)
+
+
+def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: _Say) -> EvaluationData:
     pseudo = Pseudonymiser(load_key(cfg.key_file))
     warn = _Warnings()
     inputs: list[dict[str, Any]] = []
     prepared: dict[str, Prepared] = {}
     for name, profile in cfg.sources.items():
         say(f"reading {name}")
-        prepared[name] = _prepare(profile, cfg, pseudo, scrubber, warn, inputs)
+        prepared[name] = _prepare(profile, cfg, pseudo, scrubber, warn, inputs, say)
 
     say("linking records and removing duplicates")
 
@@ -351,6 +373,7 @@ def _prepare(
     scrubber: Scrubber,
     warn: _Warnings,
     inputs: list[dict],
+    say: _Say,
 ) -> Prepared:
     frames, names, codes, rows = [], [], [], []
     paths = profile.files()
@@ -374,37 +397,38 @@ def _prepare(
     # Several files (one workbook per LA) are read two or more at a time: the
     # workbook and CSV parsers and the file hashing release the GIL.
     workers = min(len(paths), os.cpu_count() or 1, 4)
-    if workers > 1:
-        with cf.ThreadPoolExecutor(workers) as pool:
-            results = list(pool.map(read, paths))
-    else:
-        results = [read(p) for p in paths]
-    for i, (path, (shown, raw, digest)) in enumerate(zip(paths, results, strict=True)):
-        results[i] = None  # type: ignore[call-overload]
-        frame = _select_columns(profile, raw, path, shown, scrubber, warn)
-        if not len(frame):
-            warn(
-                profile.name,
-                shown,
-                "",
-                f"{shown}: has a header row but no data rows. Check that the export is "
-                "complete (export it again if rows are missing), or remove the file if it "
-                "is meant to be empty.",
+    pool = cf.ThreadPoolExecutor(workers) if workers > 1 else None
+    results = pool.map(read, paths) if pool is not None else map(read, paths)
+    try:
+        for i, (path, (shown, raw, digest)) in enumerate(zip(paths, results, strict=True)):
+            frame = _select_columns(profile, raw, path, shown, scrubber, warn)
+            if not len(frame):
+                warn(
+                    profile.name,
+                    shown,
+                    "",
+                    f"{shown}: has a header row but no data rows. Check that the export is "
+                    "complete (export it again if rows are missing), or remove the file if "
+                    "it is meant to be empty.",
+                )
+            inputs.append(
+                {
+                    "source": profile.name,
+                    "file": shown,
+                    "sha256": digest,
+                    "bytes": path.stat().st_size,
+                    "encoding": raw.encoding,
+                }
             )
-        inputs.append(
-            {
-                "source": profile.name,
-                "file": shown,
-                "sha256": digest,
-                "bytes": path.stat().st_size,
-                "encoding": raw.encoding,
-            }
-        )
-        names.append(shown)
-        codes.append(np.full(len(frame), i, dtype=np.int32))
-        rows.append(frame.index.to_numpy(dtype=np.int64))
-        frames.append(frame.reset_index(drop=True))
-        del raw, frame  # the raw cells live on only in ``frames`` (freed once encoded)
+            names.append(shown)
+            codes.append(np.full(len(frame), i, dtype=np.int32))
+            rows.append(frame.index.to_numpy(dtype=np.int64))
+            frames.append(frame.reset_index(drop=True))
+            say.advance(i + 1, len(paths), len(frame))
+            del raw, frame  # the raw cells live on only in ``frames`` (freed once encoded)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     ids = {c for c, f in profile.columns.items() if profile.spec.kind(f) == "id"}
     frame = _encode(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], ids)
     del frames
