@@ -12,7 +12,21 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["arrow_strings", "fixed_width_strings", "hash_strings", "large_strings", "utf8_buffers"]
+__all__ = [
+    "arrow_strings",
+    "fixed_width_strings",
+    "hash_strings",
+    "is_arrow_text",
+    "large_strings",
+    "utf8_buffers",
+]
+
+
+def is_arrow_text(col: Any) -> bool:
+    """Whether a pandas Series holds Arrow-backed text (``str``/``string``, not ``object``)."""
+    import pandas as pd
+
+    return pd.api.types.is_string_dtype(col.dtype) and col.dtype != object
 
 
 def large_strings(arr: Any) -> Any:

@@ -17,8 +17,8 @@ from noream_eval.cli import app
 from noream_eval.errors import ConfigError
 from noream_eval.ingest import load
 from noream_eval.ingest.build import Built, Prepared
+from noream_eval.ingest.keys import validated
 from noream_eval.ingest.ledger import RowLedger
-from noream_eval.ingest.pipeline import _validated
 from noream_eval.ingest.pseudonymise import ENV_KEY
 from noream_eval.schema import conform
 
@@ -105,7 +105,7 @@ def test_validation_rejects_name_column_row_and_value():
     )
     ledger = RowLedger("payments", ["p.csv"], np.zeros(5, np.int32), np.arange(2, 7))
     p = Prepared(cfg.sources["payments"], ledger, pd.DataFrame(index=range(5)))
-    out = _validated("payments", Built(table, np.array([1, 3, 4])), p)
+    out = validated("payments", Built(table, np.array([1, 3, 4])), p)
     assert out["payment_id"].tolist() == ["p3"]
     rj = ledger.rejects(lambda s: s.astype(str))
     assert rj[["row", "field", "value"]].values.tolist() == [
@@ -207,12 +207,12 @@ def test_version():
 
 
 def test_internal_error_is_one_line_and_exit_3(mini, monkeypatch):
-    import noream_eval.ingest.pipeline as pipeline
+    import noream_eval.ingest.keys as keys
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom with a value 07700 900111")
 
-    monkeypatch.setattr(pipeline, "_link", broken)
+    monkeypatch.setattr(keys, "link", broken)
     out = mini.parent / "o"
     result = runner.invoke(app, ["ingest", str(mini), "--out", str(out)])
     assert result.exit_code == 3

@@ -14,8 +14,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import noream_eval.ingest.keys as keys
 import noream_eval.ingest.normalise as nz
-import noream_eval.ingest.pipeline as pipeline
 import noream_eval.ingest.pseudonymise as pseudonymise
 from noream_eval.ingest import load
 
@@ -50,7 +50,7 @@ def test_first_of_groups_matches_its_definition(cells):
             expected_first.append(seen[c])
         else:
             seen[c] = i
-    rows, first = pipeline._first_of_groups(sig, live)
+    rows, first = keys.first_of_groups(sig, live)
     assert rows.tolist() == expected_rows
     assert first.tolist() == expected_first
 

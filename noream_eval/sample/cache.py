@@ -38,7 +38,17 @@ __all__ = ["ENV_VAR", "SOURCES", "cache_dir", "cached_sample", "source_key"]
 ENV_VAR = "NOREAM_EVAL_CACHE"
 #: Files and folders of the ``noream_eval`` package whose ``.py`` and ``.toml`` files
 #: determine the ingested sample (folders are searched recursively).
-SOURCES = ("ingest", "sample", "schema.py", "config.py", "data.py", "instruments.toml")
+SOURCES = (
+    "ingest",
+    "sample",
+    "schema.py",
+    "sources.py",
+    "config.py",
+    "data.py",
+    "privacy.py",
+    "_arrow.py",
+    "instruments.toml",
+)
 _VERSIONS_OF = ("numpy", "pandas", "pyarrow")
 _MANIFEST = "manifest.json"
 _KEEP = 8  # entries kept (most recently used first); older ones are removed
