@@ -200,3 +200,32 @@ path = "families.csv"
     assert fam["site"].tolist() == ["E09000012", "E09000012"]
     assert fam["cohort"].tolist() == ["noream", "comparison"]
     assert fam.loc[_fid("NRPF2"), "first_contact_date"] == pd.Timestamp("2019-05-04")
+
+
+def test_headers_match_ignoring_case_spacing_and_line_breaks(tmp_path, monkeypatch):
+    # An export written by another system: same columns, other case, a line break
+    # inside a header cell, doubled and surrounding spaces.
+    monkeypatch.delenv(ENV_KEY, raising=False)
+    (tmp_path / "evaluation.toml").write_text(
+        """
+[evaluation]
+data_cut = "2022-06-30"
+key_file = "k.key"
+[sources.families]
+path = "families.csv"
+[sources.families.columns]
+"Family Ref" = "family_ref"
+"Cohort" = "cohort"
+"First Contact" = "first_contact_date"
+""",
+        "utf-8",
+    )
+    (tmp_path / "k.key").write_text(KEY, "utf-8")
+    write_csv(
+        tmp_path / "families.csv",
+        ["  FAMILY\nREF ", "cohort", "First   Contact"],
+        [["NRPF-1", "noream", "2021-02-03"]],
+    )
+    fam = load(tmp_path / "evaluation.toml").families
+    assert fam["family_id"].tolist() == [_fid("NRPF1")]
+    assert fam["first_contact_date"].tolist() == [pd.Timestamp("2021-02-03")]
