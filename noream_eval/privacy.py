@@ -188,6 +188,22 @@ def _render(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+def redact_dates(text: str) -> str:
+    """Replace every date-like token in ``text`` with ``[redacted]``.
+
+    For values shown from columns that should not hold dates (codes, amounts,
+    references): a date there may be a date of birth typed in the wrong column,
+    registered nowhere.
+
+    Examples
+    --------
+    >>> redact_dates("Cohort 08/09/1998 given"), redact_dates("Section 17")
+    ('Cohort [redacted] given', 'Section 17')
+    """
+    spans = [(m.start(1), m.end(1)) for m in _DATE_TOKEN_RE.finditer(text)]
+    return _render(text, _merge(text, spans)) if spans else text
+
+
 def scrub_patterns(text: str) -> str:
     """Redact everything in ``text`` that :data:`IDENTIFIER_RE` recognises.
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _mini import IDENTIFIERS, KEY, write_csv, write_mini
+from _mini import FAM_HEADER, FAMILIES, IDENTIFIERS, KEY, write_csv, write_mini
 from _privacy import assert_no_identifiers
 from typer.testing import CliRunner
 
@@ -229,3 +229,18 @@ path = "families.csv"
     fam = load(tmp_path / "evaluation.toml").families
     assert fam["family_id"].tolist() == [_fid("NRPF1")]
     assert fam["first_contact_date"].tolist() == [pd.Timestamp("2021-02-03")]
+
+
+def test_a_date_in_a_code_column_is_not_shown(mini):
+    # A date typed where a code belongs may be a date of birth registered nowhere (its
+    # own cell held something else): rejects show it redacted. Found by the privacy
+    # property test (a DOB planted in Cohort while the row's DOB cell held a name).
+    rows = [list(r) for r in FAMILIES]
+    rows[0][2] = "08/09/1998"
+    write_csv(mini.parent / "families.csv", FAM_HEADER, rows, "utf-8-sig")
+    rj = load(mini).rejects
+    sel = rj.loc[(rj["file"] == "families.csv") & (rj["row"] == 2)]
+    assert sel["field"].tolist() == ["Cohort"]
+    assert sel["value"].tolist() == ["[redacted]"]
+    # a date column still shows its (scrubbed) value, so the analyst can fix it
+    assert "TBC" in set(rj.loc[rj["field"] == "First Contact", "value"])

@@ -148,20 +148,20 @@ def normalise_fields(
                 vals = vals.str.upper()
             work[target] = vals
         bad = np.zeros(len(s), dtype=bool) if problems is None else problems.astype(bool).to_numpy()
+        shown = {"values": s, "redact": redact, "dates": kind == "date"}
         if f.required:
             if bad.any():
-                ledger.reject(bad, field=raw_col, reason=problems, values=s, redact=redact)
+                ledger.reject(bad, field=raw_col, reason=problems, **shown)
             ledger.reject(
                 ~bad & _missing(vals),
                 field=raw_col,
                 reason=f"required value missing (mapped to {fld!r})",
-                values=s,
-                redact=redact,
+                **shown,
             )
         elif bad.any():
             action = "set_unknown" if kind == "category" else "value_dropped"
-            ledger.note(bad, field=raw_col, reason=problems, values=s, redact=redact, action=action)
-        del frame[raw_col], s, vals  # raw cells have served: free them (national scale)
+            ledger.note(bad, field=raw_col, reason=problems, action=action, **shown)
+        del frame[raw_col], s, vals, shown  # raw cells have served: free them
     wide: dict[str, str] = {}
     if spec.wide == "domains":
         lo, hi = int(cfg.parameters["score_min"]), int(cfg.parameters["score_max"])

@@ -228,12 +228,11 @@ def validated(name: str, built: Built, p: Prepared) -> pd.DataFrame:
         shown = np.empty(len(p.ledger), dtype=object)
         shown[pos] = values[sel]
         redact = column in p.profile.identifiers
-        if built.raw_column is not None:
-            p.ledger.note(pos, field=str(column), reason=reasons[sel], values=shown, redact=redact)
-        else:
-            p.ledger.reject(
-                pos, field=str(column), reason=reasons[sel], values=shown, redact=redact
-            )
+        dates = bool(np.all([isinstance(v, pd.Timestamp) for v in values[sel]]))
+        record = p.ledger.note if built.raw_column is not None else p.ledger.reject
+        record(
+            pos, field=str(column), reason=reasons[sel], values=shown, redact=redact, dates=dates
+        )
     keep = np.ones(len(df), dtype=bool)
     keep[idx] = False
     return df.loc[keep].reset_index(drop=True)

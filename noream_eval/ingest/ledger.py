@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from noream_eval.privacy import REDACTED
+from noream_eval.privacy import REDACTED, redact_dates
 
 __all__ = ["ACTIONS", "DUPLICATE_EXACT", "DUPLICATE_NEAR", "KEPT", "REJECTED", "RowLedger"]
 
@@ -45,6 +45,13 @@ _ROW_ACTIONS = {"row_rejected", "duplicate_exact", "duplicate_near"}
 Positions = np.ndarray | pd.Series | Sequence[int]
 
 
+def _without_dates(values: pd.Series) -> pd.Series:
+    """Date-like text redacted, each distinct value once (see ``privacy.redact_dates``)."""
+    codes, uniques = pd.factorize(values.astype(object))
+    done = np.asarray([redact_dates(str(u)) for u in uniques] + [""], dtype=object)
+    return pd.Series(done[codes], index=values.index, dtype=object)
+
+
 @dataclass
 class _Record:
     positions: np.ndarray  # int64 ledger positions
@@ -53,6 +60,7 @@ class _Record:
     values: np.ndarray | None  # object array of raw cells, one per position, or None
     redact: bool
     action: str
+    dates: bool = False
 
 
 @dataclass
@@ -135,6 +143,7 @@ class RowLedger:
         reason: str | Sequence[str] | np.ndarray | pd.Series,
         values: pd.Series | np.ndarray | None = None,
         redact: bool = False,
+        dates: bool = False,
     ) -> np.ndarray:
         """Reject the still-kept rows among ``which`` and record why.
 
@@ -153,6 +162,10 @@ class RowLedger:
         redact
             Show ``[redacted]`` instead of the value (identifier columns); with
             ``values=None`` the value is shown as ``[redacted]`` too.
+        dates
+            The column holds dates, so dates in its values are shown (scrubbed);
+            elsewhere any date-like text is redacted, as it may be a date of birth
+            typed in the wrong column.
 
         Returns
         -------
@@ -164,7 +177,7 @@ class RowLedger:
         pos, reasons = pos[live], reasons[live]
         if len(pos):
             self.status[pos] = REJECTED
-            self._add(pos, field, reasons, values, redact, "row_rejected")
+            self._add(pos, field, reasons, values, redact, "row_rejected", dates)
         return pos
 
     def note(
@@ -176,6 +189,7 @@ class RowLedger:
         values: pd.Series | np.ndarray | None = None,
         redact: bool = False,
         action: str = "value_dropped",
+        dates: bool = False,
     ) -> None:
         """Record a problem that costs a value, not the row (``value_dropped``/``set_unknown``).
 
@@ -187,7 +201,7 @@ class RowLedger:
         pos, reasons = self._select(which, reason)
         live = self.status[pos] == KEPT
         if live.any():
-            self._add(pos[live], field, reasons[live], values, redact, action)
+            self._add(pos[live], field, reasons[live], values, redact, action, dates)
 
     def duplicate(self, which: Positions, *, of: Positions, near: bool) -> None:
         """Mark rows as duplicates of earlier rows ``of`` (same length as ``which``)."""
@@ -232,13 +246,14 @@ class RowLedger:
         values: pd.Series | np.ndarray | None,
         redact: bool,
         action: str,
+        dates: bool = False,
     ) -> None:
         shown = None
         if isinstance(values, pd.Series):
             shown = values.iloc[pos].to_numpy(dtype=object)
         elif values is not None:
             shown = np.asarray(values, dtype=object)[pos]
-        self._records.append(_Record(pos, field, reasons, shown, redact, action))
+        self._records.append(_Record(pos, field, reasons, shown, redact, action, dates))
 
     # ---------------------------------------------------------------- results
 
@@ -294,6 +309,7 @@ class RowLedger:
                         None if r.values is None else r.values[live],
                         r.redact,
                         r.action,
+                        r.dates,
                     )
             if not len(pos):
                 continue
@@ -306,6 +322,8 @@ class RowLedger:
                     value = pd.Series(REDACTED, index=raw.index, dtype=object).where(~blank, "")
                 else:
                     value = show(raw)
+                    if not r.dates:
+                        value = _without_dates(value)
             frames.append(
                 pd.DataFrame(
                     {
