@@ -168,34 +168,34 @@ def test_environment_key_changes_pseudonyms(mini, monkeypatch):
     assert set(a).isdisjoint(set(b))
 
 
+def _families_only(folder: Path, columns: dict[str, str], header: list[str], rows) -> Path:
+    """A config with a families source only, its column map, and the families CSV."""
+    mapping = "\n".join(f'"{raw}" = "{field}"' for raw, field in columns.items())
+    (folder / "evaluation.toml").write_text(
+        '[evaluation]\ndata_cut = "2022-06-30"\nkey_file = "k.key"\n'
+        '[sources.families]\npath = "families.csv"\n'
+        f"[sources.families.columns]\n{mapping}\n",
+        "utf-8",
+    )
+    (folder / "k.key").write_text(KEY, "utf-8")
+    write_csv(folder / "families.csv", header, rows)
+    return folder / "evaluation.toml"
+
+
 def test_raw_headers_may_equal_canonical_names(tmp_path, monkeypatch):
     # A tidy export may already use canonical names; `family_id` even names a derived column.
     monkeypatch.delenv(ENV_KEY, raising=False)
-    (tmp_path / "evaluation.toml").write_text(
-        """
-[evaluation]
-data_cut = "2022-06-30"
-key_file = "k.key"
-[sources.families]
-path = "families.csv"
-[sources.families.columns]
-"family_id" = "family_ref"
-"site" = "site"
-"cohort" = "cohort"
-"first_contact_date" = "first_contact_date"
-""",
-        "utf-8",
-    )
-    (tmp_path / "k.key").write_text(KEY, "utf-8")
-    write_csv(
-        tmp_path / "families.csv",
-        ["family_id", "site", "cohort", "first_contact_date"],
+    names = ["family_id", "site", "cohort", "first_contact_date"]
+    config = _families_only(
+        tmp_path,
+        dict(zip(names, ["family_ref", "site", "cohort", "first_contact_date"], strict=True)),
+        names,
         [
             ["NRPF-1", "e09000012", "noream", "2021-02-03"],
             ["NRPF-2", "E09000012", "comparison", "04/05/2019"],
         ],
     )
-    fam = load(tmp_path / "evaluation.toml").families.set_index("family_id")
+    fam = load(config).families.set_index("family_id")
     assert set(fam.index) == {_fid("NRPF1"), _fid("NRPF2")}
     assert fam["site"].tolist() == ["E09000012", "E09000012"]
     assert fam["cohort"].tolist() == ["noream", "comparison"]
@@ -206,27 +206,13 @@ def test_headers_match_ignoring_case_spacing_and_line_breaks(tmp_path, monkeypat
     # An export written by another system: same columns, other case, a line break
     # inside a header cell, doubled and surrounding spaces.
     monkeypatch.delenv(ENV_KEY, raising=False)
-    (tmp_path / "evaluation.toml").write_text(
-        """
-[evaluation]
-data_cut = "2022-06-30"
-key_file = "k.key"
-[sources.families]
-path = "families.csv"
-[sources.families.columns]
-"Family Ref" = "family_ref"
-"Cohort" = "cohort"
-"First Contact" = "first_contact_date"
-""",
-        "utf-8",
-    )
-    (tmp_path / "k.key").write_text(KEY, "utf-8")
-    write_csv(
-        tmp_path / "families.csv",
+    config = _families_only(
+        tmp_path,
+        {"Family Ref": "family_ref", "Cohort": "cohort", "First Contact": "first_contact_date"},
         ["  FAMILY\nREF ", "cohort", "First   Contact"],
         [["NRPF-1", "noream", "2021-02-03"]],
     )
-    fam = load(tmp_path / "evaluation.toml").families
+    fam = load(config).families
     assert fam["family_id"].tolist() == [_fid("NRPF1")]
     assert fam["first_contact_date"].tolist() == [pd.Timestamp("2021-02-03")]
 

@@ -9,7 +9,7 @@ row states directly except through the source's ledger.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -169,14 +169,13 @@ def _rows(
     levels = {"cohort": cfg.cohorts} if spec.table == "families" else None
     out = {spec.table: Built(conform(spec.table, k, levels=levels), positions)}
     if spec.links is not None:
-        out[spec.links] = _links(p, k, positions, families)
+        out[spec.links] = _links(k)
     return out
 
 
-def _links(p: Prepared, k: pd.DataFrame, positions: np.ndarray, families: pd.DataFrame) -> Built:
+def _links(k: pd.DataFrame) -> Built:
     """Meeting -> family links from the meeting's list of case references."""
     cases = pd.DataFrame({"meeting_id": k["meeting_id"].to_numpy(), "family_id": k["_case_ids"]})
-    cases["_pos"] = positions
     cases = cases.explode("family_id").dropna(subset=["family_id"])
     cases = cases.drop_duplicates(["meeting_id", "family_id"])
     return Built(conform("meeting_cases", cases), None)
@@ -262,13 +261,3 @@ def build_tables(
     if wide == "items":
         return _items(p, cfg)
     return _rows(p, cfg, families, scrub_text, flags)
-
-
-def tables_of(sources: Mapping[str, Prepared]) -> dict[str, str]:
-    """Canonical table -> source name, for the sources present."""
-    out = {}
-    for name, p in sources.items():
-        out[p.profile.spec.table] = name
-        if p.profile.spec.links:
-            out[p.profile.spec.links] = name
-    return out

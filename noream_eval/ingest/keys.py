@@ -9,8 +9,6 @@ rows charged to their raw row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
@@ -21,7 +19,17 @@ from noream_eval.ingest.ledger import KEPT
 from noream_eval.ingest.pseudonymise import Pseudonymiser
 from noream_eval.ingest.validate import validate_table
 
-__all__ = ["finish_keys", "first_of_groups", "link", "rejected_families", "repeated", "validated"]
+__all__ = [
+    "column_codes",
+    "duplicates",
+    "finish_keys",
+    "first_of_groups",
+    "link",
+    "rejected_families",
+    "repeated",
+    "row_hash",
+    "validated",
+]
 
 
 def repeated(sig: np.ndarray, live: np.ndarray) -> np.ndarray:
@@ -57,7 +65,7 @@ def _is_list_column(col: pd.Series) -> bool:
     return at is not None and isinstance(col[at], list)
 
 
-def _column_codes(col: pd.Series) -> np.ndarray:
+def column_codes(col: pd.Series) -> np.ndarray:
     """Integers equal exactly where the values are equal (codes, or 64-bit hashes)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.cat.codes.to_numpy()
@@ -70,10 +78,33 @@ def _column_codes(col: pd.Series) -> np.ndarray:
     return col.to_numpy()
 
 
-def _row_hash(parts: Mapping[str, np.ndarray], columns: list[str]) -> np.ndarray:
-    """A 64-bit hash of each row's values in ``columns`` (from :func:`_column_codes`)."""
-    frame = pd.DataFrame({c: parts[c] for c in columns})
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+def row_hash(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """A 64-bit hash of each row's values in ``columns`` (from :func:`column_codes`)."""
+    codes = pd.DataFrame({c: column_codes(frame[c]) for c in columns})
+    return pd.util.hash_pandas_object(codes, index=False).to_numpy()
+
+
+def duplicates(
+    frame: pd.DataFrame, live: np.ndarray, key: list[str], columns: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Live rows whose ``columns`` equal an earlier live row's, and that row.
+
+    Equal rows have equal ``key`` values, so only the rows whose key repeats
+    (few, even in a national ledger) are compared on every column.
+
+    Returns
+    -------
+    rows, keys, repeats, first
+        The live positions whose key repeats; the key hash of every position; the
+        repeating positions and, for each, the first position it repeats.
+    """
+    keys = row_hash(frame, key)
+    rows = repeated(keys, live)
+    if not len(rows):
+        return rows, keys, rows, rows
+    sig = row_hash(frame.iloc[rows], columns)
+    dup, first = first_of_groups(sig, live[rows])
+    return rows, keys, rows[dup], rows[first]
 
 
 def finish_keys(p: Prepared) -> None:
@@ -86,15 +117,11 @@ def finish_keys(p: Prepared) -> None:
     f = p.frame
     columns = [c for c in f.columns if c != "_case_ids"]
     key = [k for k in p.profile.spec.row_key if k in f.columns] or columns
-    keys = _row_hash({c: _column_codes(f[c]) for c in key}, key)
-    rows = repeated(keys, p.ledger.kept)
+    rows, keys, near, first = duplicates(f, p.ledger.kept, key, columns)
     if not len(rows):
         return
-    # near duplicates and key conflicts can only be among rows whose key repeats
-    sub = f.iloc[rows]
-    sig = _row_hash({c: _column_codes(sub[c]) for c in columns}, columns)
-    near, first = first_of_groups(sig, np.ones(len(rows), dtype=bool))
-    p.ledger.duplicate(rows[near], of=rows[first], near=True)
+    p.ledger.duplicate(near, of=first, near=True)
+    # a key conflict, too, can only be among the rows whose key repeats
     repeat, first = first_of_groups(keys[rows], p.ledger.kept[rows])
     repeat, first = rows[repeat], rows[first]
     if not len(repeat):

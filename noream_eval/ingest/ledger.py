@@ -86,8 +86,8 @@ class RowLedger:
     >>> ledger.duplicate(np.array([2]), of=np.array([1]), near=False)
     >>> ledger.counts()
     {'kept': 1, 'rejected': 1, 'duplicate_exact': 1, 'duplicate_near': 0}
-    >>> ledger.where(1)
-    'row 3 of pay.csv'
+    >>> ledger.where_all(np.array([1])).tolist()
+    ['row 3 of pay.csv']
     """
 
     source: str
@@ -111,10 +111,6 @@ class RowLedger:
     def kept(self) -> np.ndarray:
         """Boolean mask of positions still kept."""
         return self.status == KEPT
-
-    def where(self, position: int) -> str:
-        """``"row N of FILE"`` for one position (for reasons pointing at another row)."""
-        return f"row {int(self.row[position])} of {self.files[int(self.file_code[position])]}"
 
     def where_all(self, positions: np.ndarray) -> np.ndarray:
         """``"row N of FILE"`` for many positions (object array)."""

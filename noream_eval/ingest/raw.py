@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from noream_eval._arrow import arrow_strings, hash_strings, is_arrow_text
+from noream_eval._arrow import arrow_strings, is_arrow_text
 from noream_eval.config import EvaluationConfig, SourceProfile
 from noream_eval.errors import HeaderRowError, MissingColumnError, NoreamEvalError
 from noream_eval.ingest import normalise as nz
 from noream_eval.ingest.build import Prepared
 from noream_eval.ingest.fields import normalise_fields
-from noream_eval.ingest.keys import first_of_groups, repeated
+from noream_eval.ingest.keys import duplicates
 from noream_eval.ingest.ledger import RowLedger
 from noream_eval.ingest.pseudonymise import Pseudonymiser, fast_categories
 from noream_eval.ingest.readers import (
@@ -314,16 +314,6 @@ def _encode(frame: pd.DataFrame, plain: set[str]) -> pd.DataFrame:
     return pd.DataFrame(out, index=index)
 
 
-def _codes(col: pd.Series) -> np.ndarray:
-    """Integer code (or 64-bit hash, for plain Arrow text) of each cell's exact raw value."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return col.cat.codes.to_numpy()
-    if is_arrow_text(col):
-        return hash_strings(arrow_strings(col))
-    codes, _ = pd.factorize(col)
-    return codes
-
-
 def _total_word(col: pd.Series) -> np.ndarray:
     """True where a cell says "Total" (or "Grand total", "Sum"), in any case or spacing."""
     if is_arrow_text(col):
@@ -381,21 +371,7 @@ def _exact_duplicates(profile: SourceProfile, frame: pd.DataFrame, ledger: RowLe
     """
     cols = [c for c in profile.mapped_columns if c in frame.columns]
     ids = [c for c, f in profile.columns.items() if profile.spec.kind(f) == "id" and c in cols]
-    rows = np.flatnonzero(ledger.kept)
-    if ids:
-        sig = pd.util.hash_pandas_object(
-            pd.DataFrame({c: _codes(frame[c]) for c in ids}), index=False
-        ).to_numpy()
-        rows = repeated(sig, ledger.kept)
-        if not len(rows):
-            return
-    sub = frame.iloc[rows] if ids else frame
-    codes = pd.DataFrame({c: _codes(sub[c]) for c in cols})
-    sig = pd.util.hash_pandas_object(codes, index=False).to_numpy()
-    live = ledger.kept[rows] if ids else ledger.kept
-    dup, first = first_of_groups(sig, live)
-    if ids:
-        dup, first = rows[dup], rows[first]
+    _, _, dup, first = duplicates(frame, ledger.kept, ids or cols, cols)
     ledger.duplicate(dup, of=first, near=False)
 
 
