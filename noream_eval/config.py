@@ -27,6 +27,7 @@ from typing import Any, Literal
 from noream_eval.errors import ConfigError
 from noream_eval.ingest.normalise import key_one
 from noream_eval.ingest.readers import DELIMITERS, header_key
+from noream_eval.plan import PLAN_TABLES, AnalysisPlan, parse_plan
 from noream_eval.schema import LEVELS, UNKNOWN
 from noream_eval.sources import SOURCES, SourceSpec
 
@@ -344,6 +345,8 @@ class EvaluationConfig:
         Instrument registry including entries from the config.
     sha256
         Hash of the config file's bytes (provenance).
+    plan
+        The pre-specified analysis plan (:class:`noream_eval.plan.AnalysisPlan`).
     """
 
     path: Path | None
@@ -360,6 +363,7 @@ class EvaluationConfig:
     instruments: Mapping[str, Instrument]
     sha256: str
     parameters_given: tuple[str, ...] = ()
+    plan: AnalysisPlan = field(default_factory=AnalysisPlan)
 
 
 def _date(value: Any, where: str) -> dt.date:
@@ -664,7 +668,9 @@ def parse_config(
     ConfigError
         If a setting is missing, unknown or inconsistent; the message names it.
     """
-    _unknown_keys(raw, {"evaluation", "parameters", "sources", "instruments"}, "The config")
+    _unknown_keys(
+        raw, {"evaluation", "parameters", "sources", "instruments", *PLAN_TABLES}, "The config"
+    )
     ev = raw.get("evaluation")
     if not isinstance(ev, Mapping):
         raise ConfigError("The config needs an [evaluation] table with at least data_cut.")
@@ -694,6 +700,13 @@ def parse_config(
             '[evaluation] cohorts must be a list of names, e.g. ["noream", "comparison"].'
         )
     params, given = _parameters(raw.get("parameters"))
+    plan = parse_plan(raw)
+    instruments = load_instruments(raw.get("instruments"))
+    if plan.wellbeing_instrument not in instruments:
+        raise ConfigError(
+            f"[analysis] wellbeing_instrument = {plan.wellbeing_instrument!r} is not in the "
+            f"registry; known: {sorted(instruments)}."
+        )
     srcs = raw.get("sources", {})
     if not isinstance(srcs, Mapping) or "families" not in srcs:
         raise ConfigError(
@@ -701,7 +714,6 @@ def parse_config(
         )
     cohorts_t = tuple(cohorts)
     sources = {n: _profile(n, p, base_dir, dayfirst, cohorts_t) for n, p in srcs.items()}
-    instruments = load_instruments(raw.get("instruments"))
     for n, prof in sources.items():
         if prof.instrument is None:
             continue
@@ -732,6 +744,7 @@ def parse_config(
         sources=sources,
         instruments=instruments,
         sha256=sha256,
+        plan=plan,
     )
 
 

@@ -25,18 +25,21 @@ cells one by one, so a value never spills into another cell.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import numbers
 import re
-from collections.abc import Callable, Mapping
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["neutralise_formulas", "neutralise_text", "write_csv", "write_xlsx"]
+__all__ = ["neutralise_formulas", "neutralise_text", "output_dir", "write_csv", "write_xlsx"]
 
 _TRIGGERS = "=+-@\uff1d\uff0b\uff0d\uff20"  # and their full-width forms
 _FORMULA_START = re.compile(rf"[{re.escape(_TRIGGERS)}\t\r\n\x00]|\s+[{re.escape(_TRIGGERS)}\x00]")
@@ -386,3 +389,64 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     finally:
         workbook.close()
     return path
+
+
+@contextlib.contextmanager
+def output_dir(out_dir: str | Path, *, force: bool = False) -> Iterator[Path]:
+    """Write a folder of outputs atomically: all of it appears, or none of it.
+
+    The body writes into a temporary folder beside ``out_dir``; on success the
+    folder is moved into place (replacing an existing one when ``force``), on
+    any error it is removed, so a failed run leaves no half-written output.
+
+    Parameters
+    ----------
+    out_dir
+        Destination folder.
+    force
+        Replace ``out_dir`` if it exists.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary folder to write into.
+
+    Raises
+    ------
+    FileExistsError
+        If ``out_dir`` exists and ``force`` is false.
+    OutputError
+        If the folder cannot be created or written.
+    """
+    from noream_eval.errors import OutputError
+
+    out = Path(out_dir)
+    if out.exists() and not force:
+        raise FileExistsError(
+            f"{out} already exists; choose another --out folder or pass --force to replace it."
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the output folder {out} ({exc.strerror}); choose another --out."
+        ) from None
+    try:
+        yield tmp
+        if out.exists():
+            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            out.rename(trash / out.name)
+            tmp.rename(out)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(
+            f"cannot write the outputs to {out} ({exc.strerror}); check the folder's "
+            "permissions and the free disk space."
+        ) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from noream_eval.data import EvaluationData
-from noream_eval.errors import OutputError
-from noream_eval.writers import write_csv
+from noream_eval.writers import output_dir, write_csv
 
 __all__ = ["ingest_report_markdown", "write_outputs"]
 
@@ -129,18 +126,7 @@ def write_outputs(data: EvaluationData, out_dir: str | Path, *, force: bool = Fa
         If the folder cannot be created or written.
     """
     out = Path(out_dir)
-    if out.exists() and not force:
-        raise FileExistsError(
-            f"{out} already exists; choose another --out folder or pass --force to replace it."
-        )
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as exc:
-        raise OutputError(
-            f"cannot create the output folder {out} ({exc.strerror}); choose another --out."
-        ) from None
-    try:
+    with output_dir(out, force=force) as tmp:
         data.to_parquet(tmp)
         write_csv(data.rejects, tmp / "rejects.csv")
         write_csv(data.warnings, tmp / "warnings.csv")
@@ -154,20 +140,4 @@ def write_outputs(data: EvaluationData, out_dir: str | Path, *, force: bool = Fa
         (tmp / "ingest_report.json").write_text(
             json.dumps(report, indent=2, sort_keys=True) + "\n", "utf-8"
         )
-        if out.exists():
-            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            out.rename(trash / out.name)
-            tmp.rename(out)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(
-            f"cannot write the outputs to {out} ({exc.strerror}); check the folder's "
-            "permissions and the free disk space."
-        ) from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

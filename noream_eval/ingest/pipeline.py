@@ -156,6 +156,8 @@ def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: Say) -> EvaluationData:
         "key_fingerprint": pseudo.fingerprint,
         "data_cut": cfg.data_cut.isoformat(),
         "data_start": cfg.data_start.isoformat(),
+        "programme_start": cfg.programme_start.isoformat() if cfg.programme_start else None,
+        "cohorts": list(cfg.cohorts),
         "parameters": dict(cfg.parameters),
         "parameters_given": list(cfg.parameters_given),
         "inputs": inputs,

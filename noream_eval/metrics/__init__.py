@@ -1,1 +1,100 @@
-"""Outcome metrics computed from :class:`~noream_eval.EvaluationData` (to come)."""
+"""Outcome metrics: tidy results computed from :class:`~noream_eval.EvaluationData`.
+
+One module per outcome family, each on top of :mod:`noream_eval.stats`. Every
+metric returns rows with the columns of
+:data:`~noream_eval.metrics.core.INDICATOR_COLUMNS`; :func:`compute_all` runs
+them all and returns a read-only :class:`~noream_eval.metrics.results.Results`.
+Nothing here renders. ``docs/outcomes.md`` defines every indicator.
+
+Examples
+--------
+>>> import noream_eval as ne
+>>> from noream_eval.metrics import compute_all
+>>> results = compute_all(ne.load_sample())  # doctest: +SKIP
+>>> results.indicator("rereferral_rate_ratio")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from noream_eval.config import EvaluationConfig
+    from noream_eval.data import EvaluationData
+    from noream_eval.metrics.core import Settings
+    from noream_eval.metrics.results import Results
+
+__all__ = ["MODULES", "Results", "Settings", "compute_all"]
+
+#: Outcome modules run by :func:`compute_all`, in order; each has ``compute(data, settings)``.
+MODULES: tuple[str, ...] = ()
+
+
+def compute_all(
+    data: EvaluationData,
+    config: EvaluationConfig | Settings | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Results:
+    """Compute every outcome indicator and supporting table of an evaluation.
+
+    Parameters
+    ----------
+    data
+        Canonical tables (from :func:`noream_eval.ingest.load` or
+        :func:`noream_eval.load_sample`).
+    config
+        The evaluation config (or :class:`~noream_eval.metrics.core.Settings`);
+        None uses defaults with the dates recorded in ``data.provenance``.
+    progress
+        Optional callable receiving a short message as each module starts.
+
+    Returns
+    -------
+    Results
+        ``.indicators`` holds every indicator (``prespecified`` set from the
+        analysis plan); the supporting tables are listed in ``docs/outcomes.md``.
+    """
+    import numpy as np
+
+    from noream_eval.metrics.core import Settings, indicator_table
+    from noream_eval.metrics.results import Results
+
+    if config is None:
+        settings = Settings.from_data(data)
+    elif isinstance(config, Settings):
+        settings = config
+    else:
+        settings = Settings.from_config(config)
+    rows: list[dict[str, Any]] = []
+    tables: dict[str, Any] = {}
+    for name in MODULES:
+        if progress is not None:
+            progress(f"computing {name.replace('_', ' ')}")
+        module = importlib.import_module(f"noream_eval.metrics.{name}")
+        part = module.compute(data, settings)
+        rows.extend(part.indicators)
+        clash = set(part.tables) & set(tables)
+        if clash:
+            raise RuntimeError(f"tables computed twice: {sorted(clash)}")
+        tables.update(part.tables)
+    indicators = indicator_table(rows)
+    specs = settings.plan.indicators
+    indicators["prespecified"] = np.array(
+        [
+            name in specs and group == specs[name].group
+            for name, group in zip(indicators["indicator"], indicators["group"], strict=True)
+        ],
+        dtype=bool,
+    )
+    return Results(indicators, tables, settings.plan.settings(), dict(data.provenance))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Results":
+        return importlib.import_module("noream_eval.metrics.results").Results
+    if name == "Settings":
+        return importlib.import_module("noream_eval.metrics.core").Settings
+    raise AttributeError(f"module 'noream_eval.metrics' has no attribute {name!r}")
