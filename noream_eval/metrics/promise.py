@@ -263,8 +263,10 @@ def progression_criteria(
     -------
     pandas.DataFrame
         One row per criterion: ``criterion``, ``description``, ``indicator``
-        (where the value comes from), ``n``, ``value`` (a share, or the
-        rating for the primary outcome), ``green`` and ``amber`` (the
+        (where the value comes from), ``n``, ``value`` (the share; NaN for
+        the primary outcome and when not assessed), ``rating`` (the primary
+        outcome's evidence-of-promise rating; empty for the other
+        criteria), ``green`` and ``amber`` (the
         thresholds; text for the primary outcome), ``rag`` (``green``,
         ``amber``, ``red`` or ``not assessed``) and ``rule`` (in words).
 
@@ -293,7 +295,8 @@ def progression_criteria(
                 "description": criterion.description,
                 "indicator": source,
                 "n": n,
-                "value": value if assessed else None,
+                "value": value,
+                "rating": None,
                 "green": f">= {criterion.green:.0%}",
                 "amber": f">= {criterion.amber:.0%}",
                 "rag": _rag(value, criterion) if assessed else "not assessed",
@@ -323,7 +326,8 @@ def progression_criteria(
             "description": f"evidence of promise of the primary indicator {plan.primary_indicator}",
             "indicator": plan.primary_indicator,
             "n": primary["n"].iloc[0] if len(primary) else None,
-            "value": rating,
+            "value": math.nan,
+            "rating": rating,
             "green": f"{floor} or better",
             "amber": "otherwise",
             "rag": rag,
@@ -333,7 +337,8 @@ def progression_criteria(
     )
     frame = pd.DataFrame(rows)
     frame["n"] = pd.array([None if pd.isna(v) else int(v) for v in frame["n"]], dtype="Int64")
-    frame["value"] = frame["value"].astype(object)
+    frame["value"] = frame["value"].astype("float64")
+    frame["rating"] = frame["rating"].astype("string")
     return frame
 
 
