@@ -302,7 +302,7 @@ def test_scale_scores_need_three_of_four_items_and_ignore_other_items():
     assert table["respondents"].tolist() == [11, 13] and table["linked"].tolist() == [10, 10]
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     st.lists(st.lists(st.integers(1, 5), min_size=4, max_size=4), min_size=3, max_size=15),
     st.lists(st.lists(st.integers(1, 5), min_size=4, max_size=4), min_size=3, max_size=15),

@@ -239,7 +239,8 @@ def scale_change(
     Notes
     -----
     Paired: :math:`\\bar d \\pm t_{0.975,\\,n-1} s_d/\\sqrt n` with
-    :math:`d = post - pre` (:func:`noream_eval.stats.paired_change`).
+    :math:`d = post - pre` (``scipy.stats.ttest_rel``; all differences equal:
+    the mean without interval).
     Unpaired: :math:`\\bar y_{post} - \\bar y_{pre} \\pm t_{0.975,\\nu}
     \\sqrt{s^2_{post}/n_{post} + s^2_{pre}/n_{pre}}` with the
     Welch-Satterthwaite :math:`\\nu` (``scipy.stats.ttest_ind`` with
@@ -254,8 +255,6 @@ def scale_change(
     28-35.
     """
     from scipy import stats
-
-    from noream_eval.stats import paired_change
 
     scores = scale_scores(staff_responses, items=items, instrument=instrument, min_items=min_items)
     params: dict[str, Any] = {
@@ -293,18 +292,31 @@ def scale_change(
         return indicator_table(rows)
 
     if len(linked) >= 2:
-        res = paired_change(pre.loc[linked], post.loc[linked]).to_frame()
-        mean_row = res.loc[res["term"] == "mean_diff"].iloc[0]
-        paired = row(
-            "paired",
-            n=len(linked),
-            estimate=mean_row["estimate"],
-            ci_low=mean_row["ci_low"],
-            ci_high=mean_row["ci_high"],
-            p_value=mean_row["p_value"],
-            method=f"paired: mean within-person change of the {len(linked)} respondents "
-            "linked across waves (same respondent_id); paired t-test, t interval",
+        d = post.loc[linked].to_numpy() - pre.loc[linked].to_numpy()
+        method = (
+            f"paired: mean within-person change of the {len(linked)} respondents linked "
+            "across waves (same respondent_id)"
         )
+        if np.ptp(d) == 0:
+            paired = row(
+                "paired",
+                n=len(linked),
+                estimate=float(d.mean()),
+                method=f"{method}; no interval or test: every linked respondent changed by "
+                "the same amount",
+            )
+        else:
+            res = stats.ttest_rel(post.loc[linked].to_numpy(), pre.loc[linked].to_numpy())
+            ci = res.confidence_interval(confidence_level=0.95)
+            paired = row(
+                "paired",
+                n=len(linked),
+                estimate=float(d.mean()),
+                ci_low=float(ci.low),
+                ci_high=float(ci.high),
+                p_value=float(res.pvalue),
+                method=f"{method}; paired t-test, t interval",
+            )
     else:
         why = "no respondent" if len(linked) == 0 else "only one respondent"
         paired = row(
