@@ -149,14 +149,19 @@ def directorates_by_quarter(meetings: pd.DataFrame, *, data_cut: Any) -> pd.Data
 
 
 def _poisson_trend(y: np.ndarray, years: np.ndarray, consult: np.ndarray | None) -> dict:
-    """Poisson GLM log E[y] = a + b years (+ c consultation), HC0 sandwich errors."""
+    """Poisson GLM log E[y] = a + b years (+ c consultation), HC1 sandwich errors."""
     import statsmodels.api as sm
+    from scipy import stats
 
     cols = [np.ones_like(years), years] + ([consult] if consult is not None else [])
     x = np.column_stack(cols)
     fit = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HC0")
-    b, se = float(fit.params[1]), float(fit.bse[1])
-    p = float(fit.pvalues[1])
+    n, k = x.shape
+    # HC1 = HC0 * n / (n - k), as sandwich::vcovHC(type = "HC1"); statsmodels' GLM "HC1"
+    # does not rescale.
+    se = float(fit.bse[1]) * math.sqrt(n / (n - k))
+    b = float(fit.params[1])
+    p = float(2 * stats.norm.sf(abs(b / se)))
     return {"b": b, "se": se, "p": p}
 
 
@@ -185,7 +190,8 @@ def directorates_per_meeting_trend(meetings: pd.DataFrame, *, data_cut: Any) -> 
     :math:`\\log E[y_i] = \\alpha + \\beta t_i\\,(+\\,\\gamma\\,
     \\text{consultation}_i)`; estimate :math:`e^{\\beta}` with the Wald
     interval :math:`e^{\\beta \\pm 1.96\\,se}` and z-test, where *se* is the
-    HC0 sandwich (robust) standard error: the count is bounded by the seven
+    HC1 sandwich (robust) standard error (the HC0 sandwich times n / (n - k),
+    k the number of coefficients): the count is bounded by the seven
     directorates, so its variance is not the Poisson one, and the sandwich
     keeps the interval valid for the log-linear mean whatever the variance
     (Zeileis 2006). Meetings without directorates listed are left out. Fewer
@@ -256,7 +262,7 @@ def directorates_per_meeting_trend(meetings: pd.DataFrame, *, data_cut: Any) -> 
                 ci_high=math.exp(fit["b"] + 1.959963984540054 * fit["se"]),
                 p_value=fit["p"],
                 method=f"Poisson regression of directorates per meeting on time (years){adj}; "
-                "HC0 sandwich standard errors, Wald interval and z-test",
+                "HC1 sandwich standard errors, Wald interval and z-test",
                 unit=unit,
                 params=params,
             )

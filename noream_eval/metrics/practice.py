@@ -704,8 +704,9 @@ def dosage(families: pd.DataFrame, contacts: pd.DataFrame | None, *, data_cut: A
     -------
     pandas.DataFrame
         One indicator row (group ``all``); n = families enrolled by the cut.
-        ``params`` holds the contacts and family-months summed and the
-        Pearson dispersion.
+        ``params`` holds the contacts and family-months summed, the standard
+        error of the log rate and the Pearson dispersion (above 1: counts
+        vary more between families than Poisson).
 
     Notes
     -----
@@ -713,20 +714,24 @@ def dosage(families: pd.DataFrame, contacts: pd.DataFrame | None, *, data_cut: A
     to ``exit_date`` or the data cut, whichever is first, both days
     included; a family-month is 365.25 / 12 days. Contacts of any worker
     role dated within that time are counted. Rate
-    :math:`r = \\sum y_i / \\sum T_i`. Interval: quasi-Poisson, i.e. the
-    intercept-only Poisson model with log exposure offset, whose standard
-    error is inflated by the Pearson dispersion
-    :math:`\\phi = \\sum (y_i - r T_i)^2 / (r T_i) / (n - 1)`, so that
-    contacts clustering in some families widen it:
-    :math:`r \\exp(\\pm 1.96 \\sqrt{\\phi / \\sum y_i})` (McCullagh & Nelder
-    1989, section 4.5; R's ``confint.default`` of a ``quasipoisson`` glm).
-    With no contacts at all the rate is 0 without an interval. A missing or
-    empty contacts table gives NaN (read as not exported).
+    :math:`r = \\sum y_i / \\sum T_i`: the intercept of a Poisson model
+    with log exposure offset. Interval: the Wald interval on the log scale
+    with the robust (sandwich, HC1) standard error
+    :math:`se = \\sqrt{n/(n-1)\\, \\sum (y_i - r T_i)^2} / \\sum y_i`, which
+    stays valid whatever the families' contact rates vary by (families
+    differ in their own rate, so counts are overdispersed, more so the
+    longer they stay); :math:`r \\exp(\\pm 1.96\\, se)`. It is the
+    linearised variance of a ratio estimator with families as the sampling
+    units. With no contacts at all the rate is 0 without an interval. A
+    missing or empty contacts table gives NaN (read as not exported).
 
     References
     ----------
-    McCullagh, P., & Nelder, J. A. (1989). Generalized Linear Models (2nd
-    ed.). Chapman & Hall.
+    Zeileis, A. (2006). Object-oriented computation of sandwich estimators.
+    Journal of Statistical Software 16(9).
+
+    Cameron, A. C., & Trivedi, P. K. (2013). Regression Analysis of Count
+    Data (2nd ed.), section 3.2.3 (Poisson with robust standard errors).
     """
     name = "dosage_contacts_per_family_month"
     unit = "worker contacts per family-month on the programme"
@@ -771,10 +776,10 @@ def dosage(families: pd.DataFrame, contacts: pd.DataFrame | None, *, data_cut: A
         )
         return indicator_table([row])
     mu = rate * months
-    phi = float(np.sum((y - mu) ** 2 / mu) / (n - 1))
-    se = math.sqrt(phi / total_y)
+    se = math.sqrt(n / (n - 1) * float(np.sum((y - mu) ** 2))) / total_y
     z = 1.959963984540054
-    params["dispersion"] = phi
+    params["se_log_rate"] = se
+    params["pearson_dispersion"] = float(np.sum((y - mu) ** 2 / mu) / (n - 1))
     row = indicator(
         OUTCOME,
         name,
@@ -782,8 +787,8 @@ def dosage(families: pd.DataFrame, contacts: pd.DataFrame | None, *, data_cut: A
         estimate=rate,
         ci_low=rate * math.exp(-z * se),
         ci_high=rate * math.exp(z * se),
-        method="contacts / family-months on the programme; quasi-Poisson (Pearson dispersion) "
-        "Wald interval on the log scale",
+        method="contacts / family-months on the programme; Poisson rate with robust "
+        "(sandwich HC1) standard error, Wald interval on the log scale",
         unit=unit,
         params=params,
     )

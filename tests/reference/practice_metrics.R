@@ -29,7 +29,7 @@ cat(sprintf("welch_estimate %.10f\nwelch_ci_low %.10f\nwelch_ci_high %.10f\nwelc
             mean(r) - mean(b), tw$conf.int[1], tw$conf.int[2], tw$p.value, tw$parameter))
 
 # --- Directorates per meeting: Poisson regression on time (years since the first
-# meeting, 365.25-day years) and meeting kind, HC0 sandwich errors.
+# meeting, 365.25-day years) and meeting kind, HC1 sandwich errors.
 dates <- as.Date(c("2021-03-10", "2021-04-14", "2021-04-30", "2021-05-12", "2021-06-09",
                    "2021-07-14", "2021-08-06", "2021-08-11", "2021-09-08", "2021-10-13",
                    "2021-11-10", "2021-12-01", "2021-12-08", "2022-01-12", "2022-02-09",
@@ -38,21 +38,22 @@ cc <- c(0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0)
 y <- c(2, 2, 1, 3, 1, 4, 3, 2, 4, 3, 4, 2, 3, 5, 3, 4)
 years <- as.numeric(dates - dates[1]) / 365.25
 fit <- glm(y ~ years + cc, family = poisson)
-se <- sqrt(diag(vcovHC(fit, type = "HC0")))
+se <- sqrt(diag(vcovHC(fit, type = "HC1")))
 z <- coef(fit) / se
 cat(sprintf("trend_all_rr %.10f\ntrend_all_ci_low %.10f\ntrend_all_ci_high %.10f\ntrend_all_p %.10g\n",
             exp(coef(fit)[2]), exp(coef(fit)[2] - qnorm(0.975) * se[2]),
             exp(coef(fit)[2] + qnorm(0.975) * se[2]), 2 * pnorm(-abs(z[2]))))
 s <- cc == 0
 fit_s <- glm(y[s] ~ years[s], family = poisson)
-se_s <- sqrt(diag(vcovHC(fit_s, type = "HC0")))
+se_s <- sqrt(diag(vcovHC(fit_s, type = "HC1")))
 z_s <- coef(fit_s) / se_s
 cat(sprintf("trend_snac_rr %.10f\ntrend_snac_ci_low %.10f\ntrend_snac_ci_high %.10f\ntrend_snac_p %.10g\n",
             exp(coef(fit_s)[2]), exp(coef(fit_s)[2] - qnorm(0.975) * se_s[2]),
             exp(coef(fit_s)[2] + qnorm(0.975) * se_s[2]), 2 * pnorm(-abs(z_s[2]))))
 
-# --- Dosage: contacts per family-month, quasi-Poisson with log exposure offset
-# (family-month = 365.25 / 12 days; days from enrolment to exit or the cut, both included).
+# --- Dosage: contacts per family-month, a Poisson rate with log exposure offset and
+# robust (sandwich HC1) errors (family-month = 365.25 / 12 days; days from enrolment to
+# exit or the cut, both included).
 cut <- as.Date("2022-06-30")
 enrolled <- as.Date(c("2021-02-10", "2021-05-01", "2021-09-15", "2022-01-04", "2022-03-20",
                       "2021-07-07"))
@@ -61,11 +62,10 @@ contacts <- c(14, 30, 3, 9, 1, 22)
 end <- pmin(ifelse(is.na(exit), cut, exit), cut)
 days <- as.numeric(as.Date(end, origin = "1970-01-01") - enrolled) + 1
 months <- days / (365.25 / 12)
-qp <- glm(contacts ~ 1 + offset(log(months)), family = quasipoisson)
-ci <- exp(confint.default(qp))
-# Pearson dispersion at the fitted values (summary()$dispersion uses the working residuals
-# of the last IRLS iteration, which differ from it in the sixth digit).
-mu <- fitted(qp)
-phi <- sum((contacts - mu)^2 / mu) / df.residual(qp)
-cat(sprintf("dosage_rate %.10f\ndosage_ci_low %.10f\ndosage_ci_high %.10f\ndosage_dispersion %.10f\n",
-            exp(coef(qp)), ci[1], ci[2], phi))
+pf <- glm(contacts ~ 1 + offset(log(months)), family = poisson)
+se_d <- sqrt(vcovHC(pf, type = "HC1")[1, 1])
+mu <- fitted(pf)
+phi <- sum((contacts - mu)^2 / mu) / df.residual(pf)
+cat(sprintf("dosage_rate %.10f\ndosage_ci_low %.10f\ndosage_ci_high %.10f\ndosage_se %.10f\ndosage_dispersion %.10f\n",
+            exp(coef(pf)), exp(coef(pf) - qnorm(0.975) * se_d),
+            exp(coef(pf) + qnorm(0.975) * se_d), se_d, phi))
