@@ -25,6 +25,7 @@ import pandas as pd
 from noream_eval.config import Instrument, load_instruments
 from noream_eval.errors import ConfigError, StatsInputError, ValidationError
 from noream_eval.metrics.core import Part, Settings, indicator, indicator_table
+from noream_eval.stats.change import RCI_CRITERION
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -102,7 +103,6 @@ _ITEM_COLUMNS = (
 )
 _FAMILY_COLUMNS = ("cohort", "site", "n_children", "youngest_child_age_band", "immigration_status")
 _CATEGORICAL = ("cohort", "site", "youngest_child_age_band", "immigration_status")
-_RCI = 1.96
 #: Random tables drawn for the Monte Carlo Fisher test of a table larger than 2 x 2.
 _FISHER_TABLES = 20_000
 #: Standard deviations of the observed change that the bounds put on a missing follow-up.
@@ -553,35 +553,33 @@ def _people(
         if inst.meaningful_change is not None:
             gain = out.loc[mask, "change"] * (1.0 if higher else -1.0)
             out.loc[mask, "meaningful"] = (gain >= inst.meaningful_change - 1e-9).to_numpy()
-        s_diff = _s_diff(out.loc[mask, "baseline"], out.loc[mask, "followup"], rel, higher)
-        if s_diff is not None:
-            rci = out.loc[mask, "change"] / s_diff
-            out.loc[mask, "rci"] = rci.to_numpy()
-            better = rci if higher else -rci
-            out.loc[mask, "category"] = np.select(
-                [better > _RCI, better < -_RCI], ["improved", "deteriorated"], default="no_change"
-            )
+        rc = _reliable(out.loc[mask, "baseline"], out.loc[mask, "followup"], rel, higher)
+        if rc is not None:
+            each = rc.per_person()
+            out.loc[mask, "rci"] = each["rci"].to_numpy(dtype="float64")
+            out.loc[mask, "category"] = each["category"].astype("string").to_numpy()
     for c in ("instrument", "measure", "family_id", "respondent", "site", "cohort"):
         out[c] = out[c].astype("string")
     out = out.sort_values(["respondent", "baseline_date", "family_id"], kind="stable")
     return out[list(CHANGE_COLUMNS)].reset_index(drop=True)
 
 
-def _s_diff(
-    pre: pd.Series, post: pd.Series, reliability: float | None, higher: bool
-) -> float | None:
-    """S_diff of the Jacobson-Truax index from :func:`noream_eval.stats.reliable_change`."""
+def _reliable(pre: pd.Series, post: pd.Series, reliability: float | None, higher: bool) -> Any:
+    """:func:`noream_eval.stats.reliable_change` of the pairs, or None when it cannot be had.
+
+    None without a reliability, with fewer than 2 pairs or when the baseline
+    scores do not vary (their SD is the index's scale).
+    """
     from noream_eval.stats import reliable_change
 
     if reliability is None or len(pre) < 2 or float(np.ptp(pre.to_numpy())) == 0.0:
         return None
-    rc = reliable_change(
+    return reliable_change(
         pre.to_numpy(dtype="float64"),
         post.to_numpy(dtype="float64"),
         reliability=reliability,
         higher_is_better=higher,
     )
-    return float(rc.s_diff)
 
 
 def _all_people(
@@ -655,7 +653,7 @@ def wellbeing_people(
         - ``status``: one of :data:`STATUSES` (``pair``, ``no_followup``,
           ``not_due``, ``no_baseline``, ``no_score``).
         - ``rci``: Jacobson-Truax reliable change index, change / S_diff.
-        - ``category``: ``improved``, ``no_change`` or ``deteriorated``
+        - ``category``: ``improved``, ``no_reliable_change`` or ``deteriorated``
           (|RCI| > 1.96 in the better or worse direction).
         - ``meaningful``: the change reaches the instrument's
           ``meaningful_change`` in the better direction.
@@ -831,37 +829,47 @@ def _reliable_rows(ctx: _Ctx, sub: pd.DataFrame, c: Mapping[str, int]) -> list[d
     cc = _cc_text(c)
     unit = "share of people with paired scores"
     higher = _direction(ctx.inst, ctx.measure)
-    s_diff = _s_diff(pairs["baseline"], pairs["followup"], rel, higher)
+    rc = _reliable(pairs["baseline"], pairs["followup"], rel, higher)
+    shares = None if rc is None else rc.to_frame().set_index("term")
     rows = []
     for suffix, cat in (
         ("reliable_improvement", "improved"),
         ("reliable_deterioration", "deteriorated"),
     ):
-        if s_diff is None:
+        if rc is None or shares is None:
             why = (
                 f"not estimable: the reliable change index needs at least 2 pairs whose "
                 f"baseline scores vary; {cc}"
             )
-            rows.append(_share_row(ctx, suffix, None, k, why, unit, reliability=rel))
+            rows.append(
+                ctx.row(
+                    suffix, n=k, estimate=None, method=why, unit=unit, params={"reliability": rel}
+                )
+            )
             continue
-        count = int(pairs["category"].eq(cat).sum())
+        t = shares.loc[cat]
         method = (
-            f"share {cat} by the Jacobson-Truax reliable change index (|RCI| > {_RCI}; "
-            f"S_diff = SD_baseline x sqrt(2) x sqrt(1 - {rel:g}) = {s_diff:.4g}); "
-            f"Wilson score interval; {cc}"
+            f"share {cat} by the Jacobson-Truax reliable change index (|RCI| > "
+            f"{RCI_CRITERION}; S_diff = SD_baseline x sqrt(2) x sqrt(1 - {rel:g}) = "
+            f"{rc.s_diff:.4g}); Wilson score interval; {cc}"
         )
+        params = {
+            "reliability": rel,
+            "count": int(t["k"]),
+            "s_diff": rc.s_diff,
+            "threshold": rc.threshold,
+            "sd_baseline": rc.sd,
+        }
         rows.append(
-            _share_row(
-                ctx,
+            ctx.row(
                 suffix,
-                count,
-                k,
-                method,
-                unit,
-                reliability=rel,
-                s_diff=s_diff,
-                threshold=_RCI * s_diff,
-                sd_baseline=float(pairs["baseline"].std(ddof=1)),
+                n=k,
+                estimate=t["estimate"],
+                ci_low=t["ci_low"],
+                ci_high=t["ci_high"],
+                method=method,
+                unit=unit,
+                params=params,
             )
         )
     return rows
@@ -1169,8 +1177,6 @@ def _bound_rows(
 
 
 def _reliable_table(people: pd.DataFrame, registry_inst: Mapping[str, Instrument]) -> pd.DataFrame:
-    from noream_eval.stats import proportion_ci
-
     cols = [
         "instrument",
         "measure",
@@ -1191,31 +1197,27 @@ def _reliable_table(people: pd.DataFrame, registry_inst: Mapping[str, Instrument
         ["instrument", "measure", "respondent"], sort=True
     ):
         inst = registry_inst[str(name)]
-        pairs = g.loc[g["status"].eq("pair") & g["category"].notna()]
-        rel = _reliability(inst)
-        k = len(pairs)
-        if rel is None or k == 0:
+        pairs = g.loc[g["status"].eq("pair")]
+        higher = _direction(inst, str(measure))
+        rc = _reliable(pairs["baseline"], pairs["followup"], _reliability(inst), higher)
+        if rc is None:
             continue
-        sd = float(pairs["baseline"].std(ddof=1))
-        s_diff = sd * math.sqrt(2.0) * math.sqrt(1.0 - rel)
-        for cat in ("improved", "no_change", "deteriorated"):
-            n = int(pairs["category"].eq(cat).sum())
-            ci = proportion_ci(n, k).to_frame().iloc[0]
+        for t in rc.to_frame().itertuples(index=False):
             rows.append(
                 {
                     "instrument": name,
                     "measure": measure,
                     "respondent": resp,
-                    "category": cat,
-                    "n": n,
-                    "share": n / k,
-                    "ci_low": float(ci["ci_low"]),
-                    "ci_high": float(ci["ci_high"]),
-                    "n_pairs": k,
-                    "reliability": rel,
-                    "sd_baseline": sd,
-                    "s_diff": s_diff,
-                    "threshold": _RCI * s_diff,
+                    "category": t.term,
+                    "n": int(t.k),
+                    "share": float(t.estimate),
+                    "ci_low": float(t.ci_low),
+                    "ci_high": float(t.ci_high),
+                    "n_pairs": int(t.n),
+                    "reliability": rc.reliability,
+                    "sd_baseline": rc.sd,
+                    "s_diff": rc.s_diff,
+                    "threshold": rc.threshold,
                 }
             )
     out = pd.DataFrame(rows, columns=cols)
@@ -1492,7 +1494,7 @@ def wellbeing_reliable_change(
     -------
     pandas.DataFrame
         One row per measure x respondent x category (``improved``,
-        ``no_change``, ``deteriorated``) with columns ``instrument``,
+        ``no_reliable_change``, ``deteriorated``) with columns ``instrument``,
         ``measure``, ``respondent``, ``category``, ``n`` (people in the
         category), ``share`` (of ``n_pairs``), ``ci_low``, ``ci_high``
         (Wilson score interval), ``n_pairs``, ``reliability``,
