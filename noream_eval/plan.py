@@ -204,10 +204,11 @@ class AnalysisPlan:
         its length (national defaults), whether the average case cost comes
         from the ``data`` or the ``config``, and the programme's own staff
         and other costs (flexible grants come from the payments).
-    icc, alpha, power, trial_las, families_per_la, attrition
+    icc, alpha, power, trial_las, families_per_la, attrition, trial_effect_size
         The future trial: intra-cluster correlation, significance level,
         power, the numbers of LAs for the minimum detectable effect, cluster
-        size, and the attrition allowed for (None: from the pilot).
+        size, the attrition allowed for (None: from the pilot) and the
+        standardised effect (Cohen's d) it must detect.
     recruitment_target_per_month
         Families to enrol per month (None: recruitment is not rated).
     progression
@@ -252,6 +253,7 @@ class AnalysisPlan:
     trial_las: tuple[int, ...] = (10, 20, 40)
     families_per_la: int = 30
     attrition: float | None = None
+    trial_effect_size: float = 0.3
     recruitment_target_per_month: float | None = None
     progression: Mapping[str, Criterion] = field(default_factory=lambda: dict(DEFAULT_PROGRESSION))
     primary_indicator: str = "swemwbs_mean_change"
@@ -327,6 +329,7 @@ _KEYS: dict[str, dict[str, tuple[str, _Kind, Any, Any]]] = {
         "las": ("trial_las", "int_list", 2, 10_000),
         "families_per_la": ("families_per_la", "int", 1, 1_000_000),
         "attrition": ("attrition", "share", 0, 0.95),
+        "effect_size": ("trial_effect_size", "float", 0.01, 5),
     },
     "progression": {
         "recruitment_target_per_month": ("recruitment_target_per_month", "float", 0.01, 1e6),

@@ -80,6 +80,13 @@ def compute_all(
         if clash:
             raise RuntimeError(f"tables computed twice: {sorted(clash)}")
         tables.update(part.tables)
+    from noream_eval.metrics import promise
+
+    if progress is not None:
+        progress("rating evidence of promise and progression criteria")
+    part = promise.compute(indicator_table(rows), tables, settings)
+    rows.extend(part.indicators)
+    tables.update(part.tables)
     indicators = indicator_table(rows)
     specs = settings.plan.indicators
     indicators["prespecified"] = np.array(
