@@ -751,3 +751,12 @@ def test_reliable_change_share_interval_coverage():
         row = reliable_change(pre, post, reliability=rel, sd=sd).to_frame().iloc[0]
         hits += bool(row.ci_low <= p_true <= row.ci_high)
     assert 0.93 <= hits / COVERAGE_REPS <= 0.97
+
+
+def test_effect_size_limit_beyond_the_noncentral_t_tail_is_missing_not_an_error():
+    # Two pairs, t = -7 on 1 df: scipy's noncentral t CDF is NaN far in the tail, so
+    # the upper limit cannot be computed; found by a hypothesis test of the staff survey.
+    res = paired_change([1.75, 2.0], [1.0, 1.0]).to_frame().set_index("term")
+    assert res.loc["d_z", "estimate"] == pytest.approx(-4.949747, rel=1e-6)
+    assert np.isfinite(res.loc["d_z", "ci_low"]) and np.isnan(res.loc["d_z", "ci_high"])
+    assert res.loc["mean_diff", "ci_low"] < -0.875 < res.loc["mean_diff", "ci_high"]

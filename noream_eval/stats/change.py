@@ -137,7 +137,12 @@ def _nct_limits(t: float, df: float, conf_level: float) -> tuple[float, float]:
             step *= 2.0
         if not (f(lo) >= 0 >= f(hi)):
             return math.nan
-        return float(optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-14, maxiter=500))
+        try:
+            return float(optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-14, maxiter=500))
+        except ValueError:
+            # scipy's noncentral t CDF returns NaN far in the tail at very small df:
+            # the limit cannot be computed, so it is reported as missing.
+            return math.nan
 
     return solve(1.0 - alpha / 2.0, t - z * spread), solve(alpha / 2.0, t + z * spread)
 
