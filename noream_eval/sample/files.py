@@ -719,8 +719,8 @@ def write_contacts(
     """Write ``contacts.csv`` (UTF-8): one row per contact, site by site in date order."""
     f = contacts["fam"]
     order = np.argsort(fam["site"][f], kind="stable")
-    c = {k: contacts[k][order] for k in ("fam", "day", "minute", "role", "mode", "worker", "phone")}
-    c["id"] = contacts["id"][order]
+    keys = ("fam", "day", "minute", "role", "mode", "worker", "phone", "id")
+    c = {k: contacts[k][order] for k in keys}
     bounds = np.searchsorted(fam["site"][c["fam"]], np.arange(n_sites + 1))
     site_rngs = rng.spawn(n_sites)
     next_id = [int(c["id"].max()) + 1 if len(c["id"]) else 500_000]
