@@ -242,9 +242,7 @@ def sample(
     seed: Annotated[
         int | None, typer.Option(help="Random seed (default: the shipped one).")
     ] = None,
-    families: Annotated[
-        int | None, typer.Option(help="Number of families (default about 270).")
-    ] = None,
+    families: Annotated[int | None, typer.Option(help="Number of families (default 411).")] = None,
     sites: Annotated[int, typer.Option(help="Number of local authorities.")] = 1,
     force: Annotated[bool, typer.Option(help="Overwrite a non-empty folder.")] = False,
 ) -> None:

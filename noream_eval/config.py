@@ -871,7 +871,7 @@ def load_config(path: str | Path) -> EvaluationConfig:
     >>> from importlib import resources
     >>> cfg = load_config(resources.files("noream_eval.sample") / "evaluation.toml")
     >>> cfg.parameters["window_days"], sorted(cfg.sources)[:2]
-    (365, ['deliverables', 'domain_assessments'])
+    (365, ['contacts', 'deliverables'])
     """
     p = Path(str(path))
     if not p.is_file():

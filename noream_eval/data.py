@@ -52,7 +52,7 @@ class EvaluationData:
     Attributes
     ----------
     families, referrals, payments, s17_episodes, domain_scores, wellbeing_items,
-    staff_responses, meetings, meeting_cases, deliverables : pandas.DataFrame
+    staff_responses, meetings, meeting_cases, contacts, deliverables : pandas.DataFrame
         Canonical tables; columns and dtypes as in :data:`noream_eval.schema.TABLES`.
     rejects : pandas.DataFrame
         One row per raw row not kept and per value dropped at ingest:
@@ -89,6 +89,7 @@ class EvaluationData:
     staff_responses: pd.DataFrame = field(default_factory=lambda: empty_table("staff_responses"))
     meetings: pd.DataFrame = field(default_factory=lambda: empty_table("meetings"))
     meeting_cases: pd.DataFrame = field(default_factory=lambda: empty_table("meeting_cases"))
+    contacts: pd.DataFrame = field(default_factory=lambda: empty_table("contacts"))
     deliverables: pd.DataFrame = field(default_factory=lambda: empty_table("deliverables"))
     rejects: pd.DataFrame = field(default_factory=_empty_rejects)
     warnings: pd.DataFrame = field(default_factory=_empty_warnings)

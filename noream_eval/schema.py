@@ -34,6 +34,8 @@ UNKNOWN = "unknown"
 #: Category levels of the canonical schema (``unknown`` is added to each).
 LEVELS: dict[str, tuple[str, ...]] = {
     "cohort": ("noream", "comparison"),
+    "eligibility": ("eligible", "not_eligible"),
+    "not_enrolled_reason": ("declined", "not_eligible", "no_capacity", "moved_away", "other"),
     "exit_reason": ("status_resolved", "moved_away", "disengaged", "escalated_s17", "other"),
     "age_band": ("0-4", "5-10", "11-15", "16-17"),
     "immigration_status": (
@@ -100,6 +102,8 @@ LEVELS: dict[str, tuple[str, ...]] = {
         "housing_support",
         "other",
     ),
+    "worker_role": ("social_worker", "immigration_advisor", "housing_support_worker", "other"),
+    "contact_mode": ("face_to_face", "phone", "video", "other"),
 }
 
 
@@ -178,13 +182,18 @@ TABLES: dict[str, TableSpec] = {
             F("site", "str", required=True),
             F("cohort", "category", "cohort", required=True),
             F("first_contact_date", "date", required=True),
+            F("eligibility_assessed_date", "date"),
+            F("eligibility", "category", "eligibility"),
+            F("offered_date", "date"),
             F("enrolled_date", "date"),
+            F("not_enrolled_reason", "category", "not_enrolled_reason"),
             F("exit_date", "date"),
             F("exit_reason", "category", "exit_reason"),
             F("n_children", "int", min_value=0, max_value=20),
             F("youngest_child_age_band", "category", "age_band"),
             F("immigration_status", "category", "immigration_status"),
             F("history_known_from", "date", required=True),
+            F("complex_flag_date", "date"),
             F("notes", "text"),
         ),
         _t(
@@ -248,6 +257,7 @@ TABLES: dict[str, TableSpec] = {
             ["respondent_id", "timepoint", "item"],
             "one row per staff questionnaire completion x item",
             F("respondent_id", "key", required=True),
+            F("site", "str"),
             F("role", "category", "staff_role"),
             F("directorate", "category", "directorate"),
             F("timepoint", "category", "timepoint", required=True),
@@ -260,6 +270,7 @@ TABLES: dict[str, TableSpec] = {
             ["meeting_id"],
             "one row per multi-agency meeting (SNAC or case consultation)",
             F("meeting_id", "key", required=True),
+            F("site", "str"),
             F("meeting_date", "date", required=True),
             F("kind", "category", "meeting_kind", required=True),
             F("agencies", "list", "agency"),
@@ -272,6 +283,16 @@ TABLES: dict[str, TableSpec] = {
             "one row per family discussed at a meeting",
             F("meeting_id", "key", required=True),
             F("family_id", "key", required=True),
+        ),
+        _t(
+            "contacts",
+            ["contact_id"],
+            "one row per contact of a worker with an enrolled family",
+            F("contact_id", "key", required=True),
+            F("family_id", "key", required=True),
+            F("contact_date", "date", required=True),
+            F("worker_role", "category", "worker_role"),
+            F("mode", "category", "contact_mode"),
         ),
         _t(
             "deliverables",

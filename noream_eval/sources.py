@@ -203,7 +203,11 @@ SOURCES: dict[str, SourceSpec] = {
                 R("site"),
                 R("cohort", required=True),
                 R("first_contact_date", required=True),
+                R("eligibility_assessed_date"),
+                R("eligibility"),
+                R("offered_date"),
                 R("enrolled_date"),
+                R("not_enrolled_reason"),
                 R("exit_date"),
                 R("exit_reason"),
                 R("n_children"),
@@ -211,6 +215,7 @@ SOURCES: dict[str, SourceSpec] = {
                 R("youngest_child_age_band"),
                 R("immigration_status"),
                 R("history_known_from"),
+                R("complex_flag_date"),
                 R("notes"),
             ),
             row_key=("family_id",),
@@ -276,6 +281,7 @@ SOURCES: dict[str, SourceSpec] = {
             "staff_responses",
             (
                 R("respondent_ref", "person", True, "respondent_id", "staff", identifier=True),
+                R("site"),
                 R("role"),
                 R("directorate"),
                 R("timepoint", required=True),
@@ -289,6 +295,7 @@ SOURCES: dict[str, SourceSpec] = {
             "meetings",
             (
                 _record_id("meeting_id", "meeting"),
+                R("site"),
                 R("meeting_date", required=True),
                 R("kind", required=True),
                 R("agencies"),
@@ -299,6 +306,20 @@ SOURCES: dict[str, SourceSpec] = {
             row_key=("meeting_id",),
             links="meeting_cases",
             description="one row per SNAC or case consultation, with its cases and attendees",
+        ),
+        SourceSpec(
+            "contacts",
+            "contacts",
+            (
+                _record_id("contact_id", "contact"),
+                _family_ref(),
+                R("contact_date", required=True),
+                R("worker_role"),
+                R("mode"),
+            ),
+            row_key=("contact_id",),
+            description="one row per contact of a worker with a family: case notes or "
+            "contacts export",
         ),
         SourceSpec(
             "deliverables",

@@ -1166,6 +1166,7 @@ def write_second_la(folder: Path, *, seed: int = SEED) -> SecondLA:
         "staff_responses": 0,
         "meetings": files["exports/meetings.txt"][1],
         "meeting_cases": n_cases,
+        "contacts": 0,  # Westmere keeps no contacts export: the source is optional
         "deliverables": files["exports/outputs.csv"][1],
     }
     rejected_row = row_of[REJECTED]

@@ -63,7 +63,7 @@ def test_console_script_runs_end_to_end(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "reading payments" in proc.stderr  # progress goes to stderr
-    assert "Ingested 7,508 raw rows" in proc.stdout
+    assert "Ingested 10,854 raw rows" in proc.stdout
     assert (out / "ingest_report.md").exists()
     from test_ingest_sample import _planted_identifiers
 

@@ -230,3 +230,20 @@ def test_a_date_in_a_code_column_is_not_shown(mini):
     assert sel["value"].tolist() == ["[redacted]"]
     # a date column still shows its (scrubbed) value, so the analyst can fix it
     assert "TBC" in set(rj.loc[rj["field"] == "First Contact", "value"])
+
+
+def test_a_date_in_a_site_column_is_dropped(mini):
+    # No site code is a date: a date typed there may be a date of birth registered
+    # nowhere, so it is removed from the table, not only redacted in rejects. Found by the
+    # privacy property test (a DOB planted in LA Code while the row's DOB cell held a name).
+    rows = [list(r) for r in FAMILIES]
+    rows[0][1] = "01/10/1984"
+    write_csv(mini.parent / "families.csv", FAM_HEADER, rows, "utf-8-sig")
+    data = load(mini)
+    assert data.families.loc[data.families["family_id"] == _fid("NRPF1"), "site"].tolist() == [
+        "unknown"
+    ]
+    rj = data.rejects
+    sel = rj.loc[(rj["file"] == "families.csv") & (rj["field"] == "LA Code")]
+    assert sel[["row", "value", "action"]].values.tolist() == [[2, "[redacted]", "value_dropped"]]
+    assert "01/10/1984" not in data.referrals["site"].tolist()

@@ -25,7 +25,7 @@ from noream_eval.ingest.pseudonymise import ENV_KEY
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 ROW_ACTIONS = {"row_rejected", "duplicate_exact", "duplicate_near"}
-LINKED = ["referrals", "payments", "domain_scores", "wellbeing_items", "meeting_cases"]
+LINKED = ["referrals", "payments", "domain_scores", "wellbeing_items", "meeting_cases", "contacts"]
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +122,7 @@ def test_rejected_family_takes_its_rows_with_it(tmp_path, monkeypatch, clean):
     expected = linked.loc[target_fid]
     assert by_source.get("referrals", 0) == expected["referrals"]
     assert by_source.get("payments", 0) == expected["payments"]
+    assert by_source.get("contacts", 0) == expected["contacts"]
     # long tables: one raw row (an assessment, a completion) holds several items
     assert by_source.get("domain_assessments", 0) >= 1
     assert by_source.get("wellbeing_survey", 0) >= 1
@@ -155,7 +156,7 @@ def test_implausible_optional_dates_are_treated_alike(tmp_path, monkeypatch):
     ]
     assert "before 1900-01-01" in sel["reason"].iloc[0]
     assert "after 2022-06-30" in sel["reason"].iloc[1]
-    assert len(data.families) == 270
+    assert len(data.families) == 411
 
 
 MUTATIONS = ("early_date", "late_date", "blank_ref", "blank_row", "repeat_key", "bad_cohort")
@@ -198,3 +199,25 @@ def test_no_orphans_in_generated_messy_exports(tmp_path_factory, seed, n, edits)
 
     _edit_csv(folder / "families.csv", "utf-8-sig", edit)
     assert_integrity(load(folder / "evaluation.toml"))
+
+
+def test_a_site_holding_a_name_is_dropped_from_staff_responses(tmp_path, monkeypatch, clean):
+    # The staff survey is a wide source (one column per item): its short codes are
+    # checked like those of any other source.
+    monkeypatch.delenv(ENV_KEY, raising=False)
+    folder = _copy_sample(tmp_path)
+
+    def edit(rows):
+        header = rows[0]
+        rows[1][header.index("LA Code")] = rows[1][header.index("Name")]
+        return rows
+
+    _edit_csv(folder / "staff_survey.csv", "cp1252", edit)
+    data = load(folder / "evaluation.toml")
+    rj = data.rejects
+    sel = rj.loc[(rj["file"] == "staff_survey.csv") & (rj["field"] == "LA Code")]
+    assert sel[["row", "value", "action"]].values.tolist() == [[2, "[redacted]", "value_dropped"]]
+    assert "not a code" in sel["reason"].iloc[0]
+    staff = data.staff_responses
+    assert staff["site"].isna().sum() == (clean.staff_responses["site"].isna().sum() + 8)
+    assert len(staff) == len(clean.staff_responses)

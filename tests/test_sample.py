@@ -48,6 +48,10 @@ DATE_COLUMNS = {
     "Date Paid",
     "Assessment Date",
     "Date",
+    "Eligibility Assessed",
+    "Date Offered",
+    "Complex Case Flagged",
+    "Contact Date",
 }
 ENCODINGS = {"families.csv": "utf-8-sig", "payments.csv": "cp1252", "staff_survey.csv": "cp1252"}
 CSV_SOURCES = {
@@ -57,6 +61,7 @@ CSV_SOURCES = {
     "wellbeing_survey.csv": "wellbeing_survey",
     "staff_survey.csv": "staff_survey",
     "meetings.csv": "meetings",
+    "contacts.csv": "contacts",
     "deliverables.csv": "deliverables",
 }
 SWEMWBS_LABELS = {"None of the time", "Rarely", "Some of the time", "Often", "All of the time"}
@@ -91,6 +96,8 @@ def parse_date(value: object) -> dt.date | None:
     if isinstance(value, float | int):
         return EXCEL_EPOCH + dt.timedelta(days=int(value))
     text = str(value).strip()
+    if re.fullmatch(r"\S+ \d{2}:\d{2}", text):  # a date with the time of day
+        text = text.split()[0]
     for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"):
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -268,14 +275,16 @@ def test_files_and_key(sample: pathlib.Path, truth: dict[str, Any]) -> None:
 
 
 def test_default_size(truth: dict[str, Any], parsed: dict[str, Parsed]) -> None:
-    assert truth["n_families"] == 270
-    assert truth["realised"]["families"]["by_cohort"] == {"comparison": 150, "noream": 120}
+    assert truth["n_families"] == 411
+    assert truth["realised"]["families"]["by_cohort"] == {"comparison": 150, "noream": 261}
+    assert truth["realised"]["families"]["enrolled"] == 120
     fams = parsed["families.csv"]
     refs = {norm_ref(v) for v in fams.column("Family Ref")}
-    assert len(refs) == len(fams.unique) == 270
+    assert len(refs) == len(fams.unique) == 411
     cohort_map = {norm_code(k): v for k, v in SOURCES["families"]["values"]["cohort"].items()}
     cohorts = Counter(cohort_map[norm_code(v)] for v in fams.column("Cohort"))
-    assert cohorts == {"comparison": 150, "noream": 120}
+    assert cohorts == {"comparison": 150, "noream": 261}
+    assert sum(bool(v) for v in fams.column("Date Enrolled")) == 120
 
 
 def test_headers_match_evaluation_toml(parsed: dict[str, Parsed]) -> None:
@@ -308,6 +317,7 @@ def test_encodings(sample: pathlib.Path) -> None:
         "domain_assessments.csv",
         "wellbeing_survey.csv",
         "meetings.csv",
+        "contacts.csv",
         "deliverables.csv",
     ):
         data = (sample / name).read_bytes()
@@ -444,6 +454,20 @@ def test_invalid_values_in_files(parsed: dict[str, Parsed], truth: dict[str, Any
     bad = [v for v in dom.column("Assessment Date") if parse_date(v) is None]
     assert len(bad) == mess["domain_assessments.csv"]["unparseable_dates"] > 0
 
+    con = parsed["contacts.csv"]
+    dates = con.column("Contact Date", unique=False)
+    assert sum(parse_date(d) is None for d in dates) == mess["contacts.csv"]["unparseable_dates"]
+    assert mess["contacts.csv"]["unparseable_dates"] > 0
+    unmatched = [
+        r for r in con.column("Client Ref", unique=False) if norm_ref(r) not in family_refs
+    ]
+    assert len(unmatched) == mess["contacts.csv"]["unmatched_refs"] > 0
+    known = known_codes("contacts", "mode")
+    unknown = [v for v in con.column("Contact Type") if norm_code(v) not in known]
+    assert len(unknown) == mess["contacts.csv"]["unknown_codes"] > 0
+    assert any(re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", d) for d in dates)
+    assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dates)
+
 
 @pytest.mark.parametrize(
     ("name", "labels"),
@@ -531,6 +555,13 @@ def test_expected_record_counts(parsed: dict[str, Parsed], truth: dict[str, Any]
     )
     assert len(parsed["wellbeing_survey.csv"].unique) == expected["wellbeing_completions"]
     assert len(parsed["staff_survey.csv"].unique) == expected["staff_completions"]
+    con = parsed["contacts.csv"]
+    ids = {
+        r["Contact ID"]
+        for r in con.unique
+        if parse_date(r["Contact Date"]) and norm_ref(r["Client Ref"]) in family_refs
+    }
+    assert len(ids) == expected["contacts"]
 
 
 def test_history_lost_in_cyberattack(parsed: dict[str, Parsed], truth: dict[str, Any]) -> None:
@@ -553,18 +584,21 @@ def test_history_lost_in_cyberattack(parsed: dict[str, Parsed], truth: dict[str,
 
 def test_realised_effects_point_the_right_way(truth: dict[str, Any]) -> None:
     r = truth["realised"]
+    # The true effects apply to the enrolled families.
     rr = r["rereferral"]
     assert 0.15 < rr["comparison"]["family_rereferred_within_365_of_first"] < 0.4
     assert (
-        rr["noream"]["family_rereferred_within_365_of_first"]
+        rr["noream_enrolled"]["family_rereferred_within_365_of_first"]
         < rr["comparison"]["family_rereferred_within_365_of_first"]
     )
-    assert rr["noream"]["rereferral_rate"] < rr["comparison"]["rereferral_rate"]
+    assert rr["noream_enrolled"]["rereferral_rate"] < rr["comparison"]["rereferral_rate"]
+    assert rr["rate_ratio_family_based_enrolled"] < 1
     esc = r["escalation"]
     assert (
-        esc["noream"]["escalated_within_365_of_first_contact"]
+        esc["noream_enrolled"]["escalated_within_365_of_first_contact"]
         < esc["comparison"]["escalated_within_365_of_first_contact"]
     )
+    assert esc["hazard_ratio_weibull_known_shape_enrolled"] < 1
     assert esc["hazard_ratio_weibull_known_shape"] < 1
     wb = r["wellbeing"]
     assert wb["mean_change_metric_pairs"] > 0.5
@@ -587,6 +621,144 @@ def test_realised_effects_point_the_right_way(truth: dict[str, Any]) -> None:
     assert p["rereferral"]["rate_ratio"] == 0.7
     assert p["escalation"]["hazard_ratio"] == 0.6
     assert p["wellbeing"]["true_mean_gain_metric"] == 2.0
+
+
+def _family_rows(parsed: dict[str, Parsed]) -> dict[str, dict[str, Any]]:
+    """Each family's row of the families export (first of duplicates), by reference."""
+    return {norm_ref(r["Family Ref"]): r for r in parsed["families.csv"].unique}
+
+
+def _code(source: str, field: str, value: object) -> str:
+    """The canonical level of a raw code (``unknown`` for a blank)."""
+    values = {norm_code(k): v for k, v in SOURCES[source]["values"][field].items()}
+    return values.get(norm_code(value), "unknown") if value else "unknown"
+
+
+def test_funnel_stages_in_the_families_export(
+    parsed: dict[str, Parsed], truth: dict[str, Any]
+) -> None:
+    """Every stage is in the export, each stage's families are among the previous
+    stage's, in date order; the comparison cohort never enters the funnel."""
+    stages: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for row in _family_rows(parsed).values():
+        cohort = _code("families", "cohort", row["Cohort"])
+        eligibility = _code("families", "eligibility", row["Eligibility"])
+        reason = _code("families", "not_enrolled_reason", row["Reason Not Enrolled"])
+        first = parse_date(row["First Contact"])
+        assessed = parse_date(row["Eligibility Assessed"])
+        offered = parse_date(row["Date Offered"])
+        enrolled = parse_date(row["Date Enrolled"])
+        if cohort == "comparison":
+            assert (assessed, offered, enrolled, eligibility) == (None, None, None, "unknown")
+            assert reason == "unknown" and first is not None and first < dt.date(2021, 2, 1)
+            continue
+        stages["referred"] += 1
+        assert first is not None and first >= dt.date(2021, 1, 1)
+        if assessed is None:
+            assert eligibility == "unknown" and offered is None and enrolled is None
+            reasons[reason] += 1
+            continue
+        stages["assessed"] += 1
+        assert first <= assessed
+        if eligibility != "eligible":
+            assert eligibility == "not_eligible" and offered is None and enrolled is None
+            assert reason == "not_eligible"
+            reasons[reason] += 1
+            continue
+        stages["eligible"] += 1
+        if offered is None:
+            assert enrolled is None and reason in {"no_capacity", "moved_away", "other"}
+            reasons[reason] += 1
+            continue
+        stages["offered"] += 1
+        assert assessed <= offered
+        if enrolled is None:
+            assert reason in {"declined", "moved_away", "other"}
+            reasons[reason] += 1
+            continue
+        stages["enrolled"] += 1
+        assert offered <= enrolled and reason == "unknown"
+    fu = truth["realised"]["funnel"]
+    assert [stages[k] for k in ("referred", "assessed", "eligible", "offered", "enrolled")] == [
+        fu["referred"],
+        fu["eligibility_assessed"],
+        fu["eligible"],
+        fu["offered"],
+        fu["enrolled"],
+    ]
+    assert fu["referred"] > fu["eligibility_assessed"] > fu["eligible"] > fu["offered"]
+    assert fu["offered"] > fu["enrolled"] == 120
+    assert fu["enrolled"] >= fu["baseline_either"] >= fu["baseline_wellbeing"]
+    assert fu["baseline_wellbeing"] >= fu["wellbeing_followups_due"]
+    assert fu["wellbeing_followups_due"] >= fu["wellbeing_followups_completed"]
+    assert {k: v for k, v in reasons.items() if v} == {
+        k: v for k, v in fu["not_enrolled_reasons"].items() if v
+    }
+    p = truth["parameters"]["funnel"]
+    product = (
+        p["assessed"]
+        * p["eligible_given_assessed"]
+        * p["offered_given_eligible"]
+        * p["enrolled_given_offered"]
+    )
+    assert p["enrolled_given_referred"] == pytest.approx(product)
+    assert p["recruitment_target_per_month"] == fu["recruitment_target_per_month"] == 10
+    assert sum(fu["enrolled_by_month"].values()) == 120
+
+
+def test_complex_cases_are_taken_to_meetings(
+    parsed: dict[str, Parsed], truth: dict[str, Any]
+) -> None:
+    families = _family_rows(parsed)
+    flagged = {}
+    for ref, row in families.items():
+        flag = parse_date(row["Complex Case Flagged"])
+        if flag is None:
+            continue
+        enrolled, closed = parse_date(row["Date Enrolled"]), parse_date(row["Date Closed"])
+        assert enrolled is not None and enrolled < flag <= DATA_CUT
+        assert closed is None or flag < closed
+        flagged[ref] = flag
+    discussed = set()
+    for r in parsed["meetings.csv"].unique:
+        day = parse_date(r["Date"])
+        for ref in canon("Cases Discussed", r["Cases Discussed"]) or ():
+            if ref in flagged and flagged[ref] < day:
+                discussed.add(ref)
+    cx = truth["realised"]["complex"]
+    assert len(flagged) == cx["flagged"] > 0
+    assert len(discussed) == cx["discussed_after_flag"]
+    assert 0.2 < cx["share_of_enrolled_flagged"] < 0.5
+    assert 0.6 < cx["share_discussed_after_flag"] < 0.95
+    sites = {r["LA Code"].upper() for r in parsed["meetings.csv"].unique}
+    assert sites == {"E09000012"}
+    assert {r["LA Code"] for r in parsed["staff_survey.csv"].unique} == {"E09000012"}
+
+
+def test_contacts_fall_within_enrolment(parsed: dict[str, Parsed], truth: dict[str, Any]) -> None:
+    families = _family_rows(parsed)
+    roles: Counter[str] = Counter()
+    per_family: Counter[str] = Counter()
+    advisor: set[str] = set()
+    for r in parsed["contacts.csv"].unique:
+        ref, day = norm_ref(r["Client Ref"]), parse_date(r["Contact Date"])
+        if ref not in families or day is None:
+            continue  # the injected invalid rows
+        row = families[ref]
+        enrolled, closed = parse_date(row["Date Enrolled"]), parse_date(row["Date Closed"])
+        assert enrolled is not None and enrolled <= day <= (closed or DATA_CUT)
+        role = _code("contacts", "worker_role", r["Worker Role"])
+        roles[role] += 1
+        per_family[ref] += 1
+        if role == "immigration_advisor":
+            advisor.add(ref)
+    ct = truth["realised"]["contacts"]
+    assert dict(roles) == {k: v for k, v in ct["by_role"].items() if v}
+    assert len(per_family) == ct["families_with_contacts"]
+    assert len(advisor) == ct["families_seen_by_immigration_advisor"]
+    assert 2.0 < ct["contacts_per_family_month"] < 4.0
+    assert 0.6 < ct["share_seen_by_immigration_advisor_of_families_with_contacts"] < 0.95
 
 
 def test_s17_episodes_are_separated_by_long_gaps(parsed: dict[str, Parsed]) -> None:
@@ -643,6 +815,18 @@ def test_multisite_workbooks_and_refs(multisite: pathlib.Path) -> None:
     meetings = parse_file(multisite / "meetings.csv")
     ids = [r["Meeting Ref"] for r in meetings.unique]
     assert len(ids) == len(set(ids)) == truth["expected"]["meetings"]
+    for r in meetings.unique:  # "SNAC-<LA code>-2021-03": the site is in the reference too
+        assert r["Meeting Ref"].split("-")[1] == r["LA Code"].upper()
+        for ref in canon("Cases Discussed", r["Cases Discussed"]) or ():
+            assert site_of[ref] == r["LA Code"].upper()
+    by_site = Counter(r["LA Code"].upper() for r in meetings.unique)
+    assert by_site == truth["realised"]["meetings"]["sites"]
+    staff = parse_file(multisite / "staff_survey.csv")
+    assert {r["LA Code"] for r in staff.unique} == set(codes)
+    contacts = parse_file(multisite / "contacts.csv")
+    assert len(contacts.rows) == truth["mess"]["contacts.csv"]["rows_written"]
+    assert contacts.exact == truth["mess"]["contacts.csv"]["exact_duplicates"]
+    assert contacts.near == truth["mess"]["contacts.csv"]["near_duplicates"]
     pay = parse_file(multisite / "payments.csv")
     assert len(pay.rows) == truth["mess"]["payments.csv"]["rows_written"]
     assert pay.exact == truth["mess"]["payments.csv"]["exact_duplicates"]
@@ -677,9 +861,28 @@ def test_large_multisite_sample(tmp_path: pathlib.Path) -> None:
     assert rr["comparison"]["family_rereferred_within_365_of_first"] == pytest.approx(
         p["rereferral"]["within_365_comparison"], abs=0.02
     )
-    assert rr["rate_ratio_family_based"] == pytest.approx(p["rereferral"]["rate_ratio"], abs=0.07)
-    assert r["escalation"]["hazard_ratio_weibull_known_shape"] == pytest.approx(
+    assert rr["rate_ratio_family_based_enrolled"] == pytest.approx(
+        p["rereferral"]["rate_ratio"], abs=0.07
+    )
+    assert r["escalation"]["hazard_ratio_weibull_known_shape_enrolled"] == pytest.approx(
         p["escalation"]["hazard_ratio"], abs=0.05
+    )
+    # The whole NOREAM cohort mixes enrolled families with usual care: a smaller effect.
+    assert p["escalation"]["hazard_ratio"] < r["escalation"]["hazard_ratio_weibull_known_shape"] < 1
+    fu, pf = r["funnel"], p["funnel"]
+    assert fu["eligibility_assessed"] / fu["referred"] == pytest.approx(pf["assessed"], abs=0.02)
+    assert fu["eligible"] / fu["eligibility_assessed"] == pytest.approx(
+        pf["eligible_given_assessed"], abs=0.02
+    )
+    assert fu["offered"] / fu["eligible"] == pytest.approx(pf["offered_given_eligible"], abs=0.02)
+    assert fu["enrolled"] / fu["offered"] == pytest.approx(pf["enrolled_given_offered"], abs=0.02)
+    ct, pc = r["contacts"], p["contacts"]
+    assert ct["contacts_per_family_month"] == pytest.approx(pc["per_family_month"], abs=0.1)
+    assert ct["share_seen_by_immigration_advisor_of_families_with_contacts"] == pytest.approx(
+        pc["advisor_seen_prob"], abs=0.02
+    )
+    assert r["complex"]["share_of_enrolled_flagged"] == pytest.approx(
+        p["complex"]["flag_prob"], abs=0.03
     )
     assert r["wellbeing"]["mean_change_metric_pairs"] == pytest.approx(
         p["wellbeing"]["true_mean_gain_metric"], abs=0.2

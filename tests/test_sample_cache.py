@@ -83,7 +83,7 @@ def test_cached_result_equals_a_fresh_ingest(isolated: pathlib.Path, fresh: Eval
     cache.clear_memo()
     second = load_sample()  # read from disk
     assert_same(second, fresh)
-    assert len(fresh.families) == 270 and len(fresh.rejects) > 0
+    assert len(fresh.families) == 411 and len(fresh.rejects) > 0
 
 
 def test_second_call_reads_the_disk_cache(
@@ -184,7 +184,7 @@ def test_a_failed_write_leaves_no_entry(
 
     monkeypatch.setattr(EvaluationData, "to_parquet", half_write)
     data = load_sample()
-    assert len(data.families) == 270
+    assert len(data.families) == 411
     assert list((isolated / "sample").iterdir()) == []  # no entry, no temporary folder
 
 

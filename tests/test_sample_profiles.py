@@ -61,6 +61,7 @@ SECTIONS = (
     "wellbeing survey",
     "staff survey",
     "meetings",
+    "contacts",
     "deliverables",
 )
 

@@ -36,6 +36,10 @@ VARIANT_LEVELS = {
     "WAVE": "timepoint",
     "DIRECTORATE": "directorate",
     "AGENCY": "agency",
+    "ELIGIBILITY": "eligibility",
+    "NOT_ENROLLED": "not_enrolled_reason",
+    "WORKER_ROLE": "worker_role",
+    "CONTACT_MODE": "contact_mode",
 }
 
 
@@ -57,6 +61,15 @@ def test_levels_the_generator_draws_are_the_schema_levels() -> None:
         assert set(world.PARAMETERS["closure"][key]) <= set(LEVELS["exit_reason"])
     for key in ("directorate_prob_start", "directorate_prob_end"):
         assert set(world.PARAMETERS["meetings"][key]) <= set(LEVELS["directorate"])
+    reasons = world.PARAMETERS["funnel"]["not_enrolled_reasons"]
+    assert tuple(reasons) == world.FUNNEL_STAGES
+    for probs in reasons.values():
+        assert set(probs) <= {*LEVELS["not_enrolled_reason"], UNKNOWN}
+        assert sum(probs.values()) == pytest.approx(1)
+    contacts = world.PARAMETERS["contacts"]
+    assert set(contacts["other_roles"]) <= set(LEVELS["worker_role"]) - {"immigration_advisor"}
+    for key in ("modes_advisor", "modes_other"):
+        assert set(contacts[key]) <= set(LEVELS["contact_mode"])
 
 
 def test_questionnaires_match_the_registry() -> None:

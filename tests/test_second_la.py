@@ -56,6 +56,7 @@ TABLES = {
     "staff_responses": 0,
     "meetings": 15,
     "meeting_cases": 26,
+    "contacts": 0,
     "deliverables": 9,
 }
 
@@ -116,6 +117,19 @@ def test_ingests_from_the_profile_alone(la, data):
     assert {name: len(df) for name, df in data.tables().items()} == la.tables
     assert_integrity(data)
     assert data.warnings.empty, data.warnings["message"].tolist()
+
+
+def test_sources_and_fields_left_out_are_empty(data):
+    # No contacts export and no staff survey: empty tables with their columns, no warning.
+    assert data.contacts.empty and list(data.contacts.columns)[:2] == ["contact_id", "family_id"]
+    assert data.staff_responses.empty
+    assert not (data.ingest_report["source"] == "contacts").any()
+    # Fields the profile does not map are empty, or unknown for categories.
+    fam = data.families
+    unmapped = ["eligibility_assessed_date", "offered_date", "complex_flag_date"]
+    assert fam[unmapped].isna().all().all()
+    assert set(fam["eligibility"]) == set(fam["not_enrolled_reason"]) == {"unknown"}
+    assert data.meetings["site"].isna().all()
 
 
 def test_canonical_values_follow_the_profile(la, data):

@@ -182,12 +182,20 @@ def _links(k: pd.DataFrame) -> Built:
 
 
 def _melt(
-    p: Prepared, *, prefix: str, var: str, ids: list[str], value: str
+    p: Prepared,
+    *,
+    prefix: str,
+    var: str,
+    ids: list[str],
+    value: str,
+    scrub_text: Scrub,
+    flags: Scrub,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     kept = p.ledger.kept
     positions = np.flatnonzero(kept)
     k = p.frame.loc[kept]
     p.release()  # only the kept rows are needed from here on
+    _text_fields(p, k, positions, scrub_text, flags)
     cols = [c for c in p.wide if c.startswith(prefix)]
     k = k.assign(_origin=positions)
     long = k[[*ids, "_origin", *cols]].melt(
@@ -201,18 +209,20 @@ def _melt(
     return long.drop(columns=["_col", "_origin"]), origin, raw_col
 
 
-def _domains(p: Prepared, cfg: EvaluationConfig) -> dict[str, Built]:
+def _domains(p: Prepared, scrub_text: Scrub, flags: Scrub) -> dict[str, Built]:
     long, origin, raw_col = _melt(
         p,
         prefix="_d_",
         var="domain",
         ids=["family_id", "assessment_date", "timepoint"],
         value="score",
+        scrub_text=scrub_text,
+        flags=flags,
     )
     return {"domain_scores": Built(conform("domain_scores", long), origin, raw_col)}
 
 
-def _items(p: Prepared, cfg: EvaluationConfig) -> dict[str, Built]:
+def _items(p: Prepared, scrub_text: Scrub, flags: Scrub) -> dict[str, Built]:
     spec = p.profile.spec
     table = spec.table
     k = p.frame
@@ -221,7 +231,9 @@ def _items(p: Prepared, cfg: EvaluationConfig) -> dict[str, Built]:
         if f.name not in k.columns and f.name not in ("item", "value", "instrument"):
             k[f.name] = "parent_carer" if f.name == "respondent" else _default(f.kind)
             ids.append(f.name)
-    long, origin, raw_col = _melt(p, prefix="_i_", var="item", ids=ids, value="value")
+    long, origin, raw_col = _melt(
+        p, prefix="_i_", var="item", ids=ids, value="value", scrub_text=scrub_text, flags=flags
+    )
     long["item"] = long["item"].astype(int)
     long["instrument"] = p.profile.instrument
     return {table: Built(conform(table, long), origin, raw_col)}
@@ -257,7 +269,7 @@ def build_tables(
     """
     wide = p.profile.spec.wide
     if wide == "domains":
-        return _domains(p, cfg)
+        return _domains(p, scrub_text, flags)
     if wide == "items":
-        return _items(p, cfg)
+        return _items(p, scrub_text, flags)
     return _rows(p, cfg, families, scrub_text, flags)

@@ -50,7 +50,7 @@ from noream_eval.ingest.report import (
     rejects_table,
     warn_empty,
 )
-from noream_eval.privacy import Scrubber
+from noream_eval.privacy import Scrubber, redact_dates
 from noream_eval.schema import TABLES, empty_table
 
 __all__ = ["load"]
@@ -110,8 +110,12 @@ def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: Say) -> EvaluationData:
     say("linking records and removing duplicates")
 
     def flags(values: pd.Series) -> pd.Series:
+        # A short code (a site) holding an identifier, or a date: a date of birth typed
+        # in the wrong column may be registered nowhere, and no code is a date.
         codes, uniques = pd.factorize(values)
-        hit = np.append(scrubber.contains_identifiers(list(uniques)), False)
+        found = scrubber.contains_identifiers(list(uniques))
+        dated = np.array([redact_dates(str(u)) != str(u) for u in uniques], dtype=bool)
+        hit = np.append(found | dated, False)
         return pd.Series(hit[codes], index=values.index)
 
     def scrub_text(values: pd.Series) -> pd.Series:

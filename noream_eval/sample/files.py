@@ -53,6 +53,7 @@ from noream_eval.sample.formats import (
     money_kinds,
 )
 from noream_eval.sample.profiles import (
+    CONTACTS,
     DELIVERABLES,
     DOMAIN_ASSESSMENTS,
     FAMILIES,
@@ -66,13 +67,16 @@ from noream_eval.sample.profiles import (
 from noream_eval.sample.vocab import (
     AGENCY,
     COHORT,
+    CONTACT_MODE,
     DELIVERABLE_KIND,
     DELIVERABLE_STATUS,
     DIRECTORATE,
     DOMAIN_HEADERS,
+    ELIGIBILITY,
     EXIT,
     MEETING_KIND,
     NOREAM_GRANT_CODES,
+    NOT_ENROLLED,
     PAYMENT_TYPE,
     RESPONDENT,
     S17_CODES_AFTER_ATTACK,
@@ -82,6 +86,7 @@ from noream_eval.sample.vocab import (
     TIMEPOINT_DA,
     TIMEPOINT_WB,
     WAVE,
+    WORKER_ROLE,
 )
 from noream_eval.sample.world import (
     COHORTS,
@@ -91,7 +96,7 @@ from noream_eval.sample.world import (
     People,
     Sites,
 )
-from noream_eval.schema import LEVELS
+from noream_eval.schema import LEVELS, UNKNOWN
 
 Counts = dict[str, int]
 
@@ -215,6 +220,18 @@ def write_families(
         "Youngest Child DOB": fmt_dates(fam["youngest_dob"]),
         "Immigration Status": fam["immigration_raw"].copy(),
         "History Complete From": np.where(history_lost, fmt_dates(np.full(n, attack)), ""),
+        "Eligibility Assessed": fmt_dates(fam["assessed"], csv_date_kinds(rng, n)),
+        "Eligibility": raw_codes(
+            rng, fam["eligibility"], (*LEVELS["eligibility"], UNKNOWN), ELIGIBILITY
+        ),
+        "Date Offered": fmt_dates(fam["offered"], csv_date_kinds(rng, n)),
+        "Reason Not Enrolled": raw_codes(
+            rng,
+            fam["not_enrolled_reason"],
+            (*LEVELS["not_enrolled_reason"], UNKNOWN),
+            NOT_ENROLLED,
+        ),
+        "Complex Case Flagged": fmt_dates(fam["complex_flag"], csv_date_kinds(rng, n)),
         "Parent/Carer Name": people.full(fam["first_name"], fam["surname"]),
         "Parent DOB": fmt_dates(fam["parent_dob"]),
         "Phone": fam["phone"],
@@ -560,7 +577,7 @@ def write_wellbeing_survey(
 
 
 def write_staff_survey(
-    out: pathlib.Path, rng: np.random.Generator, staff: dict[str, Any]
+    out: pathlib.Path, rng: np.random.Generator, staff: dict[str, Any], sites: Sites
 ) -> dict[str, Counts]:
     """Write ``staff_survey.csv`` (Windows-1252): one row per staff member and wave."""
     rows = staff["rows"]
@@ -573,6 +590,7 @@ def write_staff_survey(
         "_blank": np.zeros(r, dtype=bool),
         "Name": staff["name"][who],
         "Email": staff["email"][who],
+        "LA Code": np.array(sites.codes, dtype=STR)[staff["site"][who]],
         "Job Role": staff["role_raw"][who],
         "Directorate": staff["directorate_raw"][who],
         "Wave": raw_codes(rng, rows["wave"], LEVELS["timepoint"], WAVE),
@@ -639,6 +657,7 @@ def write_meetings(
         "_date": days,
         "_datekind": csv_date_kinds(rng, m),
         "Meeting Ref": sarr(refs),
+        "LA Code": _site_codes(rng, np.array([x["site"] for x in rows], dtype=np.int64), sites),
         "Meeting Type": sarr(types),
         "Chair": sarr(chairs),
         "Minute Taker": sarr(minutes),
@@ -655,6 +674,85 @@ def write_meetings(
     table, counts = mess.meetings(rng, t, render)
     _write_csv(out, MEETINGS, [table])
     return {MEETINGS.file: counts}
+
+
+def _site_codes(rng: np.random.Generator, site: np.ndarray, sites: Sites) -> np.ndarray:
+    """LA codes of sites, typed in lower case in a few rows."""
+    codes = np.array(sites.codes, dtype=STR)[site]
+    return np.where(rng.random(len(site)) < 0.05, np.strings.lower(codes), codes)
+
+
+# ---------------------------------------------------------------------- contacts
+
+# Contact date forms: day-first with the time, ISO, day-first.
+_CONTACT_DATE_PROBS = (0.5, 0.3, 0.2)
+
+
+def _render_contacts(width: int) -> Callable[[Table], Table]:
+    def render(x: Table) -> Table:
+        x = dict(x)
+        x["Contact ID"] = "CN" + np.strings.zfill(strs(x["_id"]), 7)
+        x["Client Ref"] = fmt_refs(x["_num"], x["_ref"], width)
+        k = x["_datekind"]
+        minute = x["_minute"]
+        clock = (
+            np.strings.zfill(strs(minute // 60), 2) + ":" + np.strings.zfill(strs(minute % 60), 2)
+        )
+        dmy = fmt_dates(x["_date"], DMY)
+        x["Contact Date"] = np.where(
+            k == 0, dmy + " " + clock, np.where(k == 1, fmt_dates(x["_date"], ISO), dmy)
+        )
+        return x
+
+    return render
+
+
+def write_contacts(
+    out: pathlib.Path,
+    rng: np.random.Generator,
+    fam: dict[str, np.ndarray],
+    contacts: dict[str, np.ndarray],
+    staff: dict[str, Any],
+    width: int,
+    n_sites: int,
+) -> dict[str, Counts]:
+    """Write ``contacts.csv`` (UTF-8): one row per contact, site by site in date order."""
+    f = contacts["fam"]
+    order = np.argsort(fam["site"][f], kind="stable")
+    keys = ("fam", "day", "minute", "role", "mode", "worker", "phone", "id")
+    c = {k: contacts[k][order] for k in keys}
+    bounds = np.searchsorted(fam["site"][c["fam"]], np.arange(n_sites + 1))
+    site_rngs = rng.spawn(n_sites)
+    next_id = [int(c["id"].max()) + 1 if len(c["id"]) else 500_000]
+    render = _render_contacts(width)
+    totals: Counts = {}
+
+    def chunks() -> Iterable[Table]:
+        for s in range(n_sites):
+            r = site_rngs[s]
+            part = {k: v[bounds[s] : bounds[s + 1]] for k, v in c.items()}
+            m = len(part["fam"])
+            fp = part["fam"]
+            clean: Table = {
+                "_id": part["id"],
+                "_num": fam["number"][fp],
+                "_ref": mess.ref_kinds(r, m),
+                "_date": part["day"],
+                "_datekind": choose(r, m, _CONTACT_DATE_PROBS),
+                "_minute": part["minute"],
+                "_blank": np.zeros(m, dtype=bool),
+                "Worker": staff["name"][part["worker"]],
+                "Worker Role": raw_codes(r, part["role"], LEVELS["worker_role"], WORKER_ROLE),
+                "Contact Type": raw_codes(r, part["mode"], LEVELS["contact_mode"], CONTACT_MODE),
+                "Client Phone": np.where(part["phone"], fam["phone"][fp], ""),
+            }
+            table, counts = mess.contacts(r, clean, render, next_id, fam["number"])
+            for k, v in counts.items():
+                totals[k] = totals.get(k, 0) + v
+            yield table
+
+    _write_csv(out, CONTACTS, chunks())
+    return {CONTACTS.file: mess.contacts_file(totals)}
 
 
 # ------------------------------------------------------------------ deliverables

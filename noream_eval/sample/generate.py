@@ -10,12 +10,16 @@ The story
 ---------
 A London borough's NRPF team (Hackney, ONS code E09000012) exports its records on
 30 June 2022. Families first referred in 2018-2020 under usual practice form the
-comparison cohort; families enrolled in NOREAM from February 2021 to March 2022
-form the pilot cohort. NOREAM makes re-referrals rarer and later (true rate ratio
-0.7) and escalation to section 17 support less likely (true hazard ratio 0.6), and
-parent/carer wellbeing (SWEMWBS) rises by about 2 metric points in six months.
-The council lost its case system in a cyberattack on 13 October 2020, so part of
-the older referral history is missing.
+comparison cohort; families referred from early 2021 to March 2022 form the NOREAM
+cohort: they are assessed for eligibility and offered the programme, and a little
+under half of them enrol. NOREAM makes re-referrals of enrolled families rarer and
+later (true rate ratio 0.7) and escalation to section 17 support less likely (true
+hazard ratio 0.6), and parent/carer wellbeing (SWEMWBS) rises by about 2 metric
+points in six months. Enrolled families are seen by social workers, housing support
+workers and the immigration advisor; about a third are flagged as complex cases,
+most of which are then taken to a SNAC or case consultation. The council lost its
+case system in a cyberattack on 13 October 2020, so part of the older referral
+history is missing.
 
 Everything is drawn from ``numpy.random.default_rng(seed)`` and the output is
 byte-for-byte reproducible for a given seed, number of families and sites.
@@ -43,12 +47,21 @@ from noream_eval.sample.profiles import CONFIG_FILE, EXPORTS, KEY_FILE, evaluati
 from noream_eval.sample.readme import README_FILE, readme_text
 from noream_eval.sample.truth import TRUTH_FILE, build_truth, truth_json
 from noream_eval.sample.world import (
+    DEFAULT_FAMILIES,
     PARAMETERS,
     People,
     Sites,
+    combine_payments,
+    combine_referrals,
+    discuss_complex_cases,
+    family_part,
+    funnel_sizes,
+    simulate_complex,
+    simulate_contacts,
     simulate_deliverables,
     simulate_domains,
     simulate_families,
+    simulate_funnel,
     simulate_meetings,
     simulate_payments,
     simulate_referrals,
@@ -56,7 +69,14 @@ from noream_eval.sample.world import (
     simulate_wellbeing,
 )
 
-__all__ = ["DEFAULT_SEED", "DEMO_KEY", "MESS_RATES", "PARAMETERS", "generate_sample"]
+__all__ = [
+    "DEFAULT_FAMILIES",
+    "DEFAULT_SEED",
+    "DEMO_KEY",
+    "MESS_RATES",
+    "PARAMETERS",
+    "generate_sample",
+]
 
 #: Seed of the shipped sample (the NOREAM programme start, 1 February 2021).
 DEFAULT_SEED = 20210201
@@ -82,6 +102,12 @@ _STREAMS = (
     "mess_staff",
     "mess_meetings",
     "mess_deliverables",
+    "funnel",
+    "funnel_payments",
+    "funnel_referrals",
+    "complex",
+    "contacts",
+    "mess_contacts",
 )
 _OUTPUT_OTHER = (CONFIG_FILE, KEY_FILE, TRUTH_FILE, README_FILE)
 
@@ -128,7 +154,9 @@ def generate_sample(
         Seed of ``numpy.random.default_rng``; the same seed, size and number of sites
         give byte-for-byte identical files.
     n_families
-        Number of families (default 270: 150 comparison, 120 NOREAM).
+        Number of families (default 411: 150 comparison and 261 referred during the
+        programme, of whom 120 enrolled). About 37% are in the comparison cohort, 29%
+        enrolled in NOREAM and 34% referred during the programme but not enrolled.
     n_sites
         Number of local authorities. The first is Hackney (E09000012); with more than
         one site each gets its own ``referrals_<LA code>.xlsx`` workbook.
@@ -141,7 +169,8 @@ def generate_sample(
         The output directory, holding the raw exports named in ``evaluation.toml``
         (``referrals*.xlsx``, ``families.csv``, ``payments.csv``,
         ``domain_assessments.csv``, ``wellbeing_survey.csv``, ``staff_survey.csv``,
-        ``meetings.csv``, ``deliverables.csv``), a copy of ``evaluation.toml``,
+        ``meetings.csv``, ``contacts.csv``, ``deliverables.csv``), a copy of
+        ``evaluation.toml``,
         ``demo.key``, ``truth.json`` and ``README.md``.
 
     Raises
@@ -172,22 +201,41 @@ def generate_sample(
         raise ValueError(f"n_families must be positive, got {n_families}.")
     if n_sites < 1:
         raise ValueError(f"n_sites must be positive, got {n_sites}.")
-    n = 270 if n_families is None else int(n_families)
+    n = DEFAULT_FAMILIES if n_families is None else int(n_families)
     out = pathlib.Path(out_dir)
     _prepare_dir(out, force)
 
-    # The simulated world (clean records).
+    # The simulated world (clean records). The comparison and enrolled families come
+    # first, then those referred during the programme and not enrolled, each part with
+    # streams of its own.
     rng = _streams(seed, _STREAMS)
     sites = Sites(n_sites)
     people = People()
-    fam = simulate_families(rng["families"], n, sites, people)
-    pay = simulate_payments(rng["payments"], fam)
-    refs = simulate_referrals(rng["referrals"], fam)
+    n_core, n_not_enrolled = funnel_sizes(n)
+    core = simulate_families(rng["families"], n_core, sites, people)
+    fam = simulate_funnel(rng["funnel"], core, n_not_enrolled, sites, people)
+    pay = combine_payments(
+        simulate_payments(rng["payments"], family_part(fam, 0, n_core)),
+        simulate_payments(rng["funnel_payments"], family_part(fam, n_core, n)),
+        n_core,
+        fam,
+    )
+    refs = combine_referrals(
+        rng["funnel_referrals"],
+        simulate_referrals(rng["referrals"], family_part(fam, 0, n_core)),
+        simulate_referrals(rng["funnel_referrals"], family_part(fam, n_core, n)),
+        n_core,
+    )
     wb = simulate_wellbeing(rng["wellbeing"], fam, n_sites)
     dom = simulate_domains(rng["domains"], fam, pay["exit_date"])
     staff = simulate_staff(rng["staff"], sites, people)
     meet = simulate_meetings(rng["meetings"], fam, pay["exit_date"], sites, staff)
     deliverables = simulate_deliverables(rng["deliverables"], sites, staff)
+    fam["complex_flag"] = simulate_complex(rng["complex"], fam, pay["exit_date"])
+    meet["complex"] = discuss_complex_cases(
+        rng["complex"], meet, fam, pay["exit_date"], fam["complex_flag"]
+    )
+    contacts = simulate_contacts(rng["contacts"], fam, pay["exit_date"], staff)
     width = max(5, len(str(int(fam["number"].max()) if n else 0)))
 
     # The raw exports, each with its mess.
@@ -199,8 +247,9 @@ def generate_sample(
     counts |= files.write_payments(out, rng["mess_payments"], fam, pay, people, width, n_sites)
     counts |= files.write_domain_assessments(out, rng["mess_domains"], fam, dom, people, width)
     counts |= files.write_wellbeing_survey(out, rng["mess_wellbeing"], fam, wb, people, width)
-    counts |= files.write_staff_survey(out, rng["mess_staff"], staff)
+    counts |= files.write_staff_survey(out, rng["mess_staff"], staff, sites)
     counts |= files.write_meetings(out, rng["mess_meetings"], fam, meet, sites, staff, width)
+    counts |= files.write_contacts(out, rng["mess_contacts"], fam, contacts, staff, width, n_sites)
     counts |= files.write_deliverables(out, rng["mess_deliverables"], deliverables)
 
     # What is known about them.
@@ -215,6 +264,7 @@ def generate_sample(
         dom=dom,
         staff=staff,
         meet=meet,
+        contacts=contacts,
         deliverables=deliverables,
         mess=tally(counts),
     )

@@ -26,6 +26,8 @@ __all__ = [
     "TBC",
     "TOTAL",
     "bad_amounts",
+    "contacts",
+    "contacts_file",
     "cosmetic",
     "deliverables",
     "domain_assessments",
@@ -94,6 +96,14 @@ MESS_RATES: dict[str, dict[str, float]] = {
         "likert_noise": 0.06,
     },
     "meetings": {"exact_duplicates": 0.01, "near_duplicates": 0.01, "blank_rows": 0.01},
+    "contacts": {
+        "exact_duplicates": 0.015,
+        "near_duplicates": 0.01,
+        "blank_rows": 0.01,
+        "unparseable_dates": 0.005,
+        "unmatched_refs": 0.003,
+        "unknown_codes": 0.01,
+    },
     "deliverables": {"exact_duplicates": 0.01, "blank_rows": 0.01},
 }
 
@@ -110,6 +120,7 @@ TOTAL = "Total"
 _UNKNOWN_SOURCES = ("Walk-in", "MP enquiry", "Councillor")
 _UNKNOWN_PAYMENT_TYPES = ("Voucher", "Supermarket vouchers")
 _UNKNOWN_IMMIGRATION = ("Dependant visa", "Awaiting HO decision (unclear)")
+_UNKNOWN_CONTACT_TYPES = ("Text message", "Letter", "WhatsApp")
 
 
 # --------------------------------------------------------------------- mechanics
@@ -529,6 +540,66 @@ def meetings(rng: np.random.Generator, t: Table, render: Render) -> tuple[Table,
     """Mess of ``meetings.csv``: duplicates and blank rows."""
     table, counts = _assemble(rng, t, MESS_RATES["meetings"], render, _near_meetings)
     return table, _no_invalid_no_total(counts)
+
+
+def _near_contacts(rr: np.random.Generator, x: Table) -> Table:
+    x = dict(x)
+    k = len(x["_ref"])
+    x["_ref"] = REF_OTHER[x["_ref"], rr.integers(0, 3, k)]
+    x["_datekind"] = other_date_kind(rr, x["_datekind"])
+    x["Worker Role"] = np.where(
+        rr.random(k) < 0.5, cosmetic(rr, x["Worker Role"]), x["Worker Role"]
+    )
+    return x
+
+
+def contacts(
+    rng: np.random.Generator,
+    t: Table,
+    render: Render,
+    next_id: list[int],
+    all_numbers: np.ndarray,
+) -> tuple[Table, Counts]:
+    """Mess for one site's part of ``contacts.csv``: contacts with unparseable dates and
+    with mistyped family numbers (new contact IDs from ``next_id``), contact types no
+    value map knows, duplicates and blank rows."""
+    rates = MESS_RATES["contacts"]
+    n = len(t["_blank"])
+
+    def extra(k: int) -> Table:
+        x = _extra_rows(rng, t, k)
+        x["_id"] = next_id[0] + np.arange(len(x["_id"]))
+        next_id[0] += len(x["_id"])
+        return x
+
+    bad_date = render(extra(_count(rates["unparseable_dates"], n)))
+    bad_date["Contact Date"] = sarr(_BAD_DATES)[rng.integers(0, 3, len(bad_date["_id"]))]
+    typo = extra(_count(rates["unmatched_refs"], n))
+    typo["_num"] = _typo_numbers(rng, typo["_num"], all_numbers)
+    typo = render(typo)
+    # Unknown codes go into clean rows only (after the extra rows were copied).
+    t = dict(t)
+    k_unknown = _count(rates["unknown_codes"], n)
+    u_idx = rng.choice(n, k_unknown, replace=False) if k_unknown else np.zeros(0, np.int64)
+    t["Contact Type"] = t["Contact Type"].copy()
+    t["Contact Type"][u_idx] = sarr(_UNKNOWN_CONTACT_TYPES)[rng.integers(0, 3, k_unknown)]
+    table, counts = _assemble(
+        rng,
+        t,
+        rates,
+        render,
+        _near_contacts,
+        [("unparseable_dates", bad_date), ("unmatched_refs", typo)],
+    )
+    counts["unknown_codes"] = k_unknown
+    return table, counts
+
+
+def contacts_file(counts: Counts) -> Counts:
+    """Counts of the whole ``contacts.csv`` from its sites' counts (summed)."""
+    counts["total_rows"] = 0
+    counts["invalid_rows"] = counts.get("unparseable_dates", 0) + counts.get("unmatched_refs", 0)
+    return counts
 
 
 def deliverables(rng: np.random.Generator, t: Table) -> tuple[Table, Counts]:

@@ -22,13 +22,16 @@ from noream_eval.sample.formats import DAYFIRST
 from noream_eval.sample.vocab import (
     AGENCY,
     COHORT,
+    CONTACT_MODE,
     DELIVERABLE_KIND,
     DELIVERABLE_STATUS,
     DIRECTORATE,
     DOMAIN_HEADERS,
+    ELIGIBILITY,
     EXIT,
     IMMIGRATION,
     MEETING_KIND,
+    NOT_ENROLLED,
     OUTCOME,
     PAYMENT_TYPE,
     RESPONDENT,
@@ -42,6 +45,7 @@ from noream_eval.sample.vocab import (
     TIMEPOINT_WB,
     TIMEPOINT_WB_NOT_WRITTEN,
     WAVE,
+    WORKER_ROLE,
     Variants,
 )
 from noream_eval.sample.world import (
@@ -234,6 +238,11 @@ FAMILIES = Export(
         _C("Youngest Child DOB", "youngest_child_dob", identifier=True),
         _C("Immigration Status", "immigration_status", codes=_raw(IMMIGRATION)),
         _C("History Complete From", "history_known_from"),
+        _C("Eligibility Assessed", "eligibility_assessed_date"),
+        _C("Eligibility", "eligibility", codes=_raw(ELIGIBILITY)),
+        _C("Date Offered", "offered_date"),
+        _C("Reason Not Enrolled", "not_enrolled_reason", codes=_raw(NOT_ENROLLED)),
+        _C("Complex Case Flagged", "complex_flag_date"),
     ),
     bom=True,
     comments={
@@ -297,6 +306,7 @@ STAFF_SURVEY = Export(
     (
         _C("Name", identifier=True),
         _C("Email", "respondent_ref", identifier=True),
+        _C("LA Code", "site"),
         _C(
             "Job Role",
             "role",
@@ -315,6 +325,7 @@ MEETINGS = Export(
     "meetings.csv",
     (
         _C("Meeting Ref", "meeting_id"),
+        _C("LA Code", "site"),
         _C("Date", "meeting_date"),
         _C("Meeting Type", "kind", codes=_raw(MEETING_KIND)),
         _C("Chair", identifier=True),
@@ -325,6 +336,21 @@ MEETINGS = Export(
     ),
     list_separator=";",
     comments={"list_separator": 'splits "CSC; Housing" and the cases discussed'},
+)
+CONTACTS = Export(
+    "contacts",
+    "contacts.csv",
+    (
+        _C("Contact ID", "contact_id"),
+        _C("Client Ref", "family_ref"),
+        _C("Contact Date", "contact_date"),
+        _C("Worker", identifier=True),
+        _C("Worker Role", "worker_role", codes=_raw(WORKER_ROLE)),
+        _C("Contact Type", "mode", codes=_raw(CONTACT_MODE)),
+        _C("Client Phone", identifier=True),
+    ),
+    comments={"identifiers": "the worker's name, the family's phone"},
+    note="Case notes: one row per contact of a worker with an enrolled family.",
 )
 DELIVERABLES = Export(
     "deliverables",
@@ -352,6 +378,7 @@ EXPORTS: tuple[Export, ...] = (
     WELLBEING_SURVEY,
     STAFF_SURVEY,
     MEETINGS,
+    CONTACTS,
     DELIVERABLES,
 )
 

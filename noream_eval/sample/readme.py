@@ -55,7 +55,10 @@ def readme_text(truth: dict[str, Any], files: list[str]) -> str:
     p, r, mess = truth["parameters"], truth["realised"], truth["mess"]
     rr, es, wbr, s17 = r["rereferral"], r["escalation"], r["wellbeing"], r["s17"]
     fams, meet, deliv, hist = r["families"], r["meetings"], r["deliverables"], r["history"]
+    fu, cx, ct = r["funnel"], r["complex"], r["contacts"]
     pr, pe, ps, pw = p["rereferral"], p["escalation"], p["s17"], p["wellbeing"]
+    pf, pc, pk = p["funnel"], p["complex"], p["contacts"]
+    enr, target = rr["noream_enrolled"], fu["recruitment_target_per_month"]
     rate = ps["subsistence_per_person_week_gbp"]
     accom = ps["accommodation_4_weekly_gbp"]
     lines = [
@@ -81,31 +84,48 @@ def readme_text(truth: dict[str, Any], files: list[str]) -> str:
         f"between {p['dates']['comparison_first_contact'][0]} and "
         f"{p['dates']['comparison_first_contact'][1]} under usual practice. Referrals dip in "
         "August and December and fell in spring 2020 (COVID-19).",
-        f"- **NOREAM cohort**: {fams['by_cohort']['noream']} families enrolled between "
-        f"{p['dates']['noream_enrolment'][0]} and {p['dates']['noream_enrolment'][1]}, first "
-        "contacted a few days to four weeks before enrolment.",
+        f"- **NOREAM cohort**: {fams['by_cohort']['noream']} families first contacted "
+        "during the programme (a few days to four weeks before they enrolled, or would "
+        f"have). {fu['eligibility_assessed']} were assessed for eligibility, "
+        f"{fu['eligible']} were eligible, {fu['offered']} were offered NOREAM and "
+        f"{fu['enrolled']} enrolled between {p['dates']['noream_enrolment'][0]} and "
+        f"{p['dates']['noream_enrolment'][1]} (true conversion {_pct(pf['assessed'])}, "
+        f"{_pct(pf['eligible_given_assessed'])}, {_pct(pf['offered_given_eligible'])} and "
+        f"{_pct(pf['enrolled_given_offered'])} from stage to stage). Reasons for not "
+        "enrolling: "
+        + ", ".join(
+            f"{k.replace('_', ' ')} {v}" for k, v in fu["not_enrolled_reasons"].items() if v
+        )
+        + ". Families not enrolled get usual care. The recruitment target of "
+        f"{target} a month was met in {fu['months_at_or_above_target']} of "
+        f"{len(fu['enrolled_by_month'])} months.",
         "- **Re-referrals** (O1): after any referral, a comparison family is referred again "
-        f"within 365 days with probability {_pct(pr['within_365_comparison'])}, a NOREAM "
-        f"family with probability {_pct(pr['within_365_noream'])} (true rate ratio "
+        f"within 365 days with probability {_pct(pr['within_365_comparison'])}, an enrolled "
+        f"NOREAM family with probability {_pct(pr['within_365_noream'])} (true rate ratio "
         f"{pr['rate_ratio']}), and NOREAM gaps are longer. Realised, among families with a "
         f"year of follow-up: {_pct(rr['comparison']['family_rereferred_within_365_of_first'])}"
-        f" of comparison and {_pct(rr['noream']['family_rereferred_within_365_of_first'])} of "
-        "NOREAM families were re-referred within a year of first contact (ratio "
-        f"{_num(rr['rate_ratio_family_based'])}). Referral-based (DfE) rates: "
-        f"{rr['comparison']['rereferrals_within_365']} of {rr['comparison']['referrals']} "
-        f"comparison referrals ({_pct(rr['comparison']['rereferral_rate'])}) and "
-        f"{rr['noream']['rereferrals_within_365']} of {rr['noream']['referrals']} NOREAM "
-        f"referrals ({_pct(rr['noream']['rereferral_rate'])}); the NOREAM rate is further "
-        "lowered by its short follow-up before the data cut.",
+        f" of comparison and {_pct(enr['family_rereferred_within_365_of_first'])} of "
+        "enrolled families were re-referred within a year of first contact (ratio "
+        f"{_num(rr['rate_ratio_family_based_enrolled'])}; "
+        f"{_num(rr['rate_ratio_family_based'])} for the whole NOREAM cohort). "
+        f"Referral-based (DfE) rates: {rr['comparison']['rereferrals_within_365']} of "
+        f"{rr['comparison']['referrals']} comparison referrals "
+        f"({_pct(rr['comparison']['rereferral_rate'])}) and {enr['rereferrals_within_365']} "
+        f"of {enr['referrals']} referrals of enrolled families "
+        f"({_pct(enr['rereferral_rate'])}); the NOREAM rate is further lowered by its short "
+        "follow-up before the data cut.",
         "- **Escalation to section 17** (O2): time from first contact to the first s17 "
         f"payment is Weibull (shape {pe['weibull_shape']}) with a 12-month risk of "
         f"{_pct(pe['risk_12m_comparison'])} for comparison families and a true hazard ratio "
-        f"of {pe['hazard_ratio']} for NOREAM families, censored at the data cut. Realised: "
-        f"{es['comparison']['escalated_by_cut']} comparison and "
-        f"{es['noream']['escalated_by_cut']} NOREAM families escalated; within a year of first "
-        f"contact {_pct(es['comparison']['escalated_within_365_of_first_contact'])} vs "
-        f"{_pct(es['noream']['escalated_within_365_of_first_contact'])}; hazard ratio "
-        f"(Weibull, known shape) {_num(es['hazard_ratio_weibull_known_shape'])}.",
+        f"of {pe['hazard_ratio']} for enrolled NOREAM families, censored at the data cut. "
+        f"Realised: {es['comparison']['escalated_by_cut']} comparison and "
+        f"{es['noream_enrolled']['escalated_by_cut']} enrolled families escalated; within a "
+        "year of first contact "
+        f"{_pct(es['comparison']['escalated_within_365_of_first_contact'])} vs "
+        f"{_pct(es['noream_enrolled']['escalated_within_365_of_first_contact'])}; hazard "
+        "ratio (Weibull, known shape) "
+        f"{_num(es['hazard_ratio_weibull_known_shape_enrolled'])} "
+        f"({_num(es['hazard_ratio_weibull_known_shape'])} for the whole NOREAM cohort).",
         f"- **s17 support**: weekly subsistence (£{rate[0]}-£{rate[-1]} per person) and, for "
         f"{ps['accommodation_share']:.0%} of families, 4-weekly accommodation "
         f"(£{accom[0]:,}-£{accom[1]:,}). Episodes last a median of "
@@ -114,8 +134,23 @@ def readme_text(truth: dict[str, Any], files: list[str]) -> str:
         f"episodes are ongoing at the cut and {s17['refunds']} refunds are netted. Spend: "
         f"£{_num(s17['comparison']['spend_gbp'])} on {s17['comparison']['families_paid']} "
         f"comparison families, £{_num(s17['noream']['spend_gbp'])} on "
-        f"{s17['noream']['families_paid']} NOREAM families; NOREAM families also received "
-        f"{s17['noream_grants']} flexible grants (£{_num(s17['noream_grants_gbp'])}).",
+        f"{s17['noream']['families_paid']} NOREAM cohort families "
+        f"({s17['noream_enrolled']['families_paid']} of them enrolled); enrolled families "
+        f"also received {s17['noream_grants']} flexible grants "
+        f"(£{_num(s17['noream_grants_gbp'])}).",
+        f"- **Contacts** (dosage and fidelity): enrolled families are seen about "
+        f"{pk['per_family_month']:g} times a month on the programme (family rates vary), "
+        f"{_pct(pk['advisor_seen_prob'])} of those seen at all by the immigration advisor. "
+        f"Realised: {ct['contacts']} contacts in {_num(ct['family_months_on_programme'], 1)} "
+        f"family-months ({_num(ct['contacts_per_family_month'])} a month); "
+        f"{ct['families_seen_by_immigration_advisor']} of {ct['enrolled_families']} enrolled "
+        f"families ({_pct(ct['share_seen_by_immigration_advisor'])}) saw the immigration "
+        "advisor.",
+        f"- **Complex cases**: {_pct(pc['flag_prob'])} of enrolled families are flagged as "
+        f"complex within {pc['flag_within_days']} days on the programme and "
+        f"{_pct(pc['discussed_prob'])} of those are taken to the next SNAC or consultation. "
+        f"Realised: {cx['flagged']} flagged, {cx['discussed_after_flag']} "
+        f"({_pct(cx['share_discussed_after_flag'])}) discussed at a meeting after the flag.",
         f"- **Wellbeing** (O3): parent/carer SWEMWBS at enrolment and about "
         f"{pw['followup_days']} days later; true mean gain {pw['true_mean_gain_metric']} "
         f"metric points; attrition about {pw['attrition_target']:.0%}, higher for lower "

@@ -15,10 +15,17 @@ import numpy as np
 
 from noream_eval.sample._common import EPOCH, NO_DAY, day_of, level_codes
 from noream_eval.sample.mess import MESS_RATES
-from noream_eval.sample.world import COHORTS, IMMIGRATION_LEVELS, PARAMETERS, Sites
+from noream_eval.sample.world import (
+    COHORTS,
+    DEFAULT_FAMILIES,
+    FUNNEL_STAGES,
+    IMMIGRATION_LEVELS,
+    PARAMETERS,
+    Sites,
+)
 from noream_eval.schema import LEVELS
 
-__all__ = ["TRUTH_FILE", "build_truth", "truth_json"]
+__all__ = ["TRUTH_FILE", "build_truth", "recruitment_target", "truth_json"]
 
 TRUTH_FILE = "truth.json"
 
@@ -50,19 +57,28 @@ def realised_values(
     dom: dict[str, Any],
     staff: dict[str, Any],
     meet: dict[str, Any],
+    contacts: dict[str, Any],
     deliverables: list[dict[str, Any]],
     sites: Sites,
 ) -> dict[str, Any]:
-    """Realised values of the clean generated data (before any mess is injected)."""
+    """Realised values of the clean generated data (before any mess is injected).
+
+    Values by cohort are given for the cohorts (``comparison``, ``noream``: every family
+    first contacted during the programme, enrolled or not) and for the families enrolled
+    in NOREAM (``noream_enrolled``), to whom the true effects apply.
+    """
     cut = day_of(PARAMETERS["dates"]["data_cut"])
     attack = day_of(PARAMETERS["history"]["cyberattack"])
     noream = fam["noream"]
+    treated = fam["treated"]
     cohorts = dict(zip(COHORTS, (~noream, noream), strict=True))
+    groups = cohorts | {"noream_enrolled": treated}
     out: dict[str, Any] = {}
 
     out["families"] = {
         "n": int(fam["n"]),
         "by_cohort": {c: int(m.sum()) for c, m in cohorts.items()},
+        "enrolled": int(treated.sum()),
         "by_site": {code: int((fam["site"] == s).sum()) for s, code in enumerate(sites.codes)},
         "exit_reasons": {
             lvl: int((pay["exit_reason"] == i).sum()) for i, lvl in enumerate(pay["reason_levels"])
@@ -83,7 +99,7 @@ def realised_values(
     first_within = np.zeros(int(fam["n"]), dtype=bool)
     g1 = ref["gen"] == 1
     first_within[ref["fam"][g1 & ref["within"]]] = True
-    for c, mask in cohorts.items():
+    for c, mask in groups.items():
         rmask = mask[ref["fam"]]
         n_ref = int(rmask.sum())
         n_re = int((rmask & ref["within"]).sum())
@@ -104,10 +120,19 @@ def realised_values(
         rr["noream"]["family_rereferred_within_365_of_first"] or 0.0,
         rr["comparison"]["family_rereferred_within_365_of_first"] or 0.0,
     )
+    rr["rate_ratio_referral_based_enrolled"] = _ratio(
+        rr["noream_enrolled"]["rereferral_rate"] or 0.0, rr["comparison"]["rereferral_rate"] or 0.0
+    )
+    rr["rate_ratio_family_based_enrolled"] = _ratio(
+        rr["noream_enrolled"]["family_rereferred_within_365_of_first"] or 0.0,
+        rr["comparison"]["family_rereferred_within_365_of_first"] or 0.0,
+    )
     rr["note"] = (
         "computed on every true referral, including those lost in the cyberattack; "
         "a referral counts as a re-referral when it follows the family's previous "
-        "referral within 365 days"
+        "referral within 365 days; noream is the whole NOREAM cohort, noream_enrolled "
+        "its enrolled families (the _enrolled ratios compare these with the comparison "
+        "cohort)"
     )
     out["rereferral"] = rr
 
@@ -115,7 +140,7 @@ def realised_values(
     t_obs = np.minimum(fam["escalation"], cut) - fam["first_contact"]
     esc: dict[str, Any] = {}
     hz = {}
-    for c, mask in cohorts.items():
+    for c, mask in groups.items():
         events = int((fam["escalated"] & mask).sum())
         exposure = float((t_obs[mask].astype(float) ** shape).sum())
         hz[c] = events / exposure if exposure else float("nan")
@@ -129,15 +154,18 @@ def realised_values(
             "families_with_365_days_follow_up": int(fm.sum()),
         }
     esc["hazard_ratio_weibull_known_shape"] = _ratio(hz["noream"], hz["comparison"])
+    esc["hazard_ratio_weibull_known_shape_enrolled"] = _ratio(
+        hz["noream_enrolled"], hz["comparison"]
+    )
     esc["note"] = (
         "hazard ratio estimated by maximum likelihood with the Weibull shape fixed "
-        "at its true value; time from first contact, censored at the data cut"
+        "at its true value; time from first contact, censored at the data cut; "
+        "noream is the whole NOREAM cohort, noream_enrolled its enrolled families"
     )
     out["escalation"] = esc
 
     pays, eps = pay["payments"], pay["episodes"]
     s17 = pays["scheme"] == level_codes("scheme")["s17"]
-    pay_cohort = noream[pays["fam"]]
     s17_out: dict[str, Any] = {
         "episodes": len(eps["fam"]),
         "families_with_two_episodes": int((eps["number"] == 2).sum()),
@@ -147,8 +175,8 @@ def realised_values(
         "noream_grants": int((~s17).sum()),
         "noream_grants_gbp": _r(pays["pence"][~s17].sum() / 100),
     }
-    for flag, c in enumerate(COHORTS):
-        sel = s17 & (pay_cohort == flag)
+    for c, mask in groups.items():
+        sel = s17 & mask[pays["fam"]]
         n_fam = len(np.unique(pays["fam"][sel]))
         spend = pays["pence"][sel].sum() / 100
         s17_out[c] = {
@@ -226,7 +254,7 @@ def realised_values(
     discussed = set()
     for x in rows:
         discussed.update(x["cases"].tolist())
-    enrolled_by_cut = int((noream & (fam["enrolled"] <= cut)).sum())
+    enrolled_by_cut = int((treated & (fam["enrolled"] <= cut)).sum())
     early = [len(x["dirs"]) for x in snacs if x["frac"] <= 0.34]
     late = [len(x["dirs"]) for x in snacs if x["frac"] >= 0.66]
     out["meetings"] = {
@@ -242,7 +270,11 @@ def realised_values(
         else None,
         "mean_directorates_per_snac_first_third": _r(float(np.mean(early))) if early else None,
         "mean_directorates_per_snac_last_third": _r(float(np.mean(late))) if late else None,
+        "sites": _meeting_sites(rows, sites),
     }
+    out["funnel"] = _funnel(fam, wb, dom, n_sites=sites.n)
+    out["complex"] = _complex(fam, rows, meet)
+    out["contacts"] = _contacts(contacts)
 
     kinds = [x["kind"] for x in deliverables]
     out["deliverables"] = {
@@ -264,6 +296,130 @@ def realised_values(
         "referrals_exported": int(ref["exported"].sum()),
     }
     return out
+
+
+def _meeting_sites(rows: list[dict[str, Any]], sites: Sites) -> dict[str, int]:
+    """Meetings by the LA code of their site (sites without meetings left out)."""
+    counts: dict[str, int] = {}
+    for x in rows:
+        code = sites.codes[x["site"]]
+        counts[code] = counts.get(code, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def _month(day: int) -> str:
+    d = EPOCH + dt.timedelta(days=int(day))
+    return f"{d.year}-{d.month:02d}"
+
+
+def recruitment_target(n_families: int) -> int:
+    """The monthly recruitment target of a sample of ``n_families`` families."""
+    f = PARAMETERS["funnel"]
+    return max(1, round(f["recruitment_target_per_month"] * n_families / DEFAULT_FAMILIES))
+
+
+def _funnel(
+    fam: dict[str, np.ndarray], wb: dict[str, Any], dom: dict[str, Any], *, n_sites: int
+) -> dict[str, Any]:
+    """The NOREAM cohort from referral to follow-up, stage by stage."""
+    cohort = fam["noream"]
+    ecode = level_codes("eligibility")
+    reasons = (*LEVELS["not_enrolled_reason"], "unknown")
+    enrolled = fam["treated"]
+    not_enrolled = cohort & ~enrolled
+    by_month: dict[str, int] = {}
+    for day in np.sort(fam["enrolled"][enrolled]):
+        key = _month(int(day))
+        by_month[key] = by_month.get(key, 0) + 1
+    target = recruitment_target(int(fam["n"]))
+    baseline = np.zeros(int(fam["n"]), dtype=bool)
+    rows = wb["rows"]
+    baseline[rows["fam"][(rows["timepoint"] == 0) & (rows["respondent"] == 0)]] = True
+    baseline_domains = np.zeros(int(fam["n"]), dtype=bool)
+    baseline_domains[dom["rows"]["fam"][dom["rows"]["timepoint"] == 0]] = True
+    assessed = cohort & (fam["assessed"] != NO_DAY)
+    return {
+        "referred": int(cohort.sum()),
+        "eligibility_assessed": int(assessed.sum()),
+        "eligible": int((cohort & (fam["eligibility"] == ecode["eligible"])).sum()),
+        "not_eligible": int((cohort & (fam["eligibility"] == ecode["not_eligible"])).sum()),
+        "offered": int((cohort & (fam["offered"] != NO_DAY)).sum()),
+        "enrolled": int(enrolled.sum()),
+        "baseline_wellbeing": int(baseline.sum()),
+        "baseline_domains": int(baseline_domains.sum()),
+        "baseline_either": int((baseline | baseline_domains).sum()),
+        "wellbeing_followups_due": wb["n_eligible"],
+        "wellbeing_followups_completed": wb["n_followup"],
+        "not_enrolled_reasons": {
+            r: int((not_enrolled & (fam["not_enrolled_reason"] == i)).sum())
+            for i, r in enumerate(reasons)
+        },
+        "left_at_stage": {
+            name: int((fam["stage"] == i).sum()) for i, name in enumerate(FUNNEL_STAGES)
+        },
+        "share_assessed": _ratio(int(assessed.sum()), int(cohort.sum())),
+        "share_enrolled_of_referred": _ratio(int(enrolled.sum()), int(cohort.sum())),
+        "enrolled_by_month": by_month,
+        "recruitment_target_per_month": target,
+        "months_at_or_above_target": sum(v >= target for v in by_month.values()),
+        "note": "referred = families of the NOREAM cohort; each stage counts the families "
+        "that reached it; baseline_wellbeing = enrolled families with a parent/carer "
+        "baseline SWEMWBS; wellbeing follow-ups are due when the follow-up window closed "
+        "before the data cut. The recruitment target applies to the whole sample "
+        f"({n_sites} site(s))",
+    }
+
+
+def _complex(
+    fam: dict[str, np.ndarray], rows: list[dict[str, Any]], meet: dict[str, Any]
+) -> dict[str, Any]:
+    """Complex cases flagged and discussed at a meeting after their flag."""
+    flag = fam["complex_flag"]
+    flagged = flag != NO_DAY
+    after = np.zeros(int(fam["n"]), dtype=bool)
+    for x in rows:
+        cases = x["cases"]
+        if len(cases):
+            after[cases[(flag[cases] != NO_DAY) & (flag[cases] < x["day"])]] = True
+    n_flagged = int(flagged.sum())
+    return {
+        "flagged": n_flagged,
+        "share_of_enrolled_flagged": _ratio(n_flagged, int(fam["treated"].sum())),
+        "discussed_after_flag": int(after.sum()),
+        "share_discussed_after_flag": _ratio(int(after.sum()), n_flagged),
+        "taken_to_a_meeting": meet.get("complex", {}).get("taken", 0),
+        "cases_added_to_meetings": meet.get("complex", {}).get("added", 0),
+        "note": "discussed after flag = the family is a case of a SNAC or case "
+        "consultation held after its flag date",
+    }
+
+
+def _contacts(contacts: dict[str, Any]) -> dict[str, Any]:
+    """Dosage and fidelity of the contacts with enrolled families."""
+    n = len(contacts["fam"])
+    months = float(contacts["months"].sum())
+    roles = LEVELS["worker_role"]
+    modes = LEVELS["contact_mode"]
+    adv = contacts["role"] == roles.index("immigration_advisor")
+    fams = contacts["families"]
+    with_contact = contacts["count"] > 0
+    seen = np.isin(fams, contacts["fam"][adv])
+    return {
+        "contacts": n,
+        "enrolled_families": len(fams),
+        "families_with_contacts": int(with_contact.sum()),
+        "family_months_on_programme": _r(months),
+        "contacts_per_family_month": _ratio(n, months),
+        "families_seen_by_immigration_advisor": int(seen.sum()),
+        "share_seen_by_immigration_advisor": _ratio(int(seen.sum()), len(fams)),
+        "share_seen_by_immigration_advisor_of_families_with_contacts": _ratio(
+            int(seen.sum()), int(with_contact.sum())
+        ),
+        "by_role": {r: int((contacts["role"] == i).sum()) for i, r in enumerate(roles)},
+        "by_mode": {m: int((contacts["mode"] == i).sum()) for i, m in enumerate(modes)},
+        "note": "months on the programme from enrolment to exit or the data cut (days / "
+        "30.4375); shares of all enrolled families unless said otherwise",
+    }
 
 
 def _iso(day: int) -> str | None:
@@ -298,6 +454,7 @@ def build_truth(
     dom: dict[str, Any],
     staff: dict[str, Any],
     meet: dict[str, Any],
+    contacts: dict[str, Any],
     deliverables: list[dict[str, Any]],
     mess: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
@@ -307,7 +464,7 @@ def build_truth(
     ``mess_rates``, ``realised``, ``expected``, ``mess`` and ``key``.
     """
     n = int(fam["n"])
-    realised = realised_values(fam, refs, pay, wb, dom, staff, meet, deliverables, sites)
+    realised = realised_values(fam, refs, pay, wb, dom, staff, meet, contacts, deliverables, sites)
     expected = {
         "families": n,
         "referrals": int(refs["referrals"]["exported"].sum()),
@@ -321,6 +478,7 @@ def build_truth(
         "staff_items": int((staff["rows"]["items"] > 0).sum()),
         "meetings": len(meet["meetings"]),
         "meeting_cases": realised["meetings"]["meeting_cases"],
+        "contacts": len(contacts["fam"]),
         "deliverables": len(deliverables),
     }
     truth = {

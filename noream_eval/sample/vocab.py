@@ -91,6 +91,34 @@ IMMIGRATION: Variants = {
     "other": (("Other",), (1.0,)),
     "unknown": (("",), (1.0,)),
 }
+ELIGIBILITY: Variants = {
+    "eligible": (("Eligible", "Yes"), (0.8, 0.2)),
+    "not_eligible": (("Not eligible", "Ineligible", "No"), (0.6, 0.25, 0.15)),
+    "unknown": (("",), (1.0,)),
+}
+NOT_ENROLLED: Variants = {
+    "declined": (("Declined", "Family declined"), (0.6, 0.4)),
+    "not_eligible": (("Not eligible", "Did not meet criteria"), (0.7, 0.3)),
+    "no_capacity": (("No capacity", "Caseload full"), (0.6, 0.4)),
+    "moved_away": (("Moved away", "Moved out of borough"), (0.5, 0.5)),
+    "other": (("Other",), (1.0,)),
+    "unknown": (("",), (1.0,)),
+}
+WORKER_ROLE: Variants = {
+    "social_worker": (("SW", "Social Worker", "Snr Practitioner"), (0.45, 0.4, 0.15)),
+    "immigration_advisor": (
+        ("IA", "Imm Adv", "Immigration Advisor", "OISC adviser"),
+        (0.3, 0.25, 0.3, 0.15),
+    ),
+    "housing_support_worker": (("HSW", "Housing Support", "Housing Officer"), (0.4, 0.4, 0.2)),
+    "other": (("Other", "Family Support Worker"), (0.5, 0.5)),
+}
+CONTACT_MODE: Variants = {
+    "face_to_face": (("F2F", "Face to face", "Home visit", "Office visit"), (0.3, 0.3, 0.25, 0.15)),
+    "phone": (("Phone", "Tel", "Telephone call"), (0.5, 0.25, 0.25)),
+    "video": (("Video", "Teams", "Zoom"), (0.4, 0.4, 0.2)),
+    "other": (("Other", "Email"), (0.5, 0.5)),
+}
 TIMEPOINT_DA: Variants = {
     "baseline": (("Baseline", "Initial"), (0.75, 0.25)),
     "review": (("Review", "6 month review"), (0.5, 0.5)),

@@ -2,10 +2,13 @@
 
 Every function here draws from the random stream it is given and returns clean
 records (integer days, level indices, raw codes where an export records one):
-families with their cohort, dates, escalation and closure; s17 payments and
-NOREAM grants; referrals and re-referrals; SWEMWBS completions; support-domain
-assessments; staff and their survey answers; SNACs and case consultations;
-programme deliverables. :data:`PARAMETERS` holds the true parameters.
+families with their cohort, dates, escalation and closure; the NOREAM cohort's
+path from referral to enrolment (eligibility assessment, offer, reasons for not
+enrolling); s17 payments and NOREAM grants; referrals and re-referrals; SWEMWBS
+completions; support-domain assessments; staff and their survey answers; SNACs
+and case consultations, with complex cases taken to them; workers' contacts with
+enrolled families; programme deliverables. :data:`PARAMETERS` holds the true
+parameters.
 Nothing here injects mess or writes a file.
 """
 
@@ -37,7 +40,9 @@ from noream_eval.schema import LEVELS, UNKNOWN
 
 __all__ = [
     "COHORTS",
+    "DEFAULT_FAMILIES",
     "DOMAIN_SCORES",
+    "FUNNEL_STAGES",
     "IMMIGRATION_LEVELS",
     "IMMIGRATION_PROBS",
     "PARAMETERS",
@@ -45,9 +50,17 @@ __all__ = [
     "WELLBEING_INSTRUMENT",
     "People",
     "Sites",
+    "combine_payments",
+    "combine_referrals",
+    "discuss_complex_cases",
+    "family_part",
+    "funnel_sizes",
+    "simulate_complex",
+    "simulate_contacts",
     "simulate_deliverables",
     "simulate_domains",
     "simulate_families",
+    "simulate_funnel",
     "simulate_meetings",
     "simulate_payments",
     "simulate_referrals",
@@ -194,6 +207,68 @@ PARAMETERS: dict[str, Any] = {
         "wave2_shift_coordination": 0.45,
         "person_sd": 0.5,
         "noise_sd": 0.75,
+    },
+    "funnel": {
+        "definition": "families first contacted during the programme form the NOREAM cohort; "
+        "each is assessed for eligibility, found eligible, offered NOREAM and enrols with "
+        "these conditional probabilities. The number enrolled is the cohort's expected "
+        "share (noream_share of the comparison and enrolled families), so the families not "
+        "enrolled are drawn on top, each leaving at a stage with probability proportional "
+        "to that stage's loss. The comparison cohort (before the programme) is never "
+        "assessed or offered. Families not enrolled get usual care (no NOREAM effect)",
+        "assessed": 0.85,
+        "eligible_given_assessed": 0.75,
+        "offered_given_eligible": 0.9,
+        "enrolled_given_offered": 0.8,
+        "enrolled_given_referred": 0.85 * 0.75 * 0.9 * 0.8,
+        "dates": "assessed within the first half of the days from first contact to "
+        "enrolment (or to when enrolment would have been), offered between assessment and "
+        "enrolment",
+        "not_assessed_leave_days": [7, 42],
+        "not_offered_leave_days": [7, 28],
+        "declined_leave_days": [0, 14],
+        "moved_away_exit_days": [0, 14],
+        "not_enrolled_reasons": {
+            "not_assessed": {"declined": 0.35, "moved_away": 0.25, "other": 0.15, "unknown": 0.25},
+            "not_eligible": {"not_eligible": 1.0},
+            "not_offered": {"no_capacity": 0.7, "moved_away": 0.15, "other": 0.15},
+            "declined_offer": {"declined": 0.8, "moved_away": 0.1, "other": 0.1},
+        },
+        "moved_away": "families not enrolled because they moved away close their case when "
+        "they leave and are never escalated to s17 in the borough",
+        "recruitment_target_per_month": 10,
+        "recruitment_target_scaling": "the target of the default 411 families; other sizes "
+        "scale it by n_families / 411 (rounded, at least 1): realised.funnel."
+        "recruitment_target_per_month is this sample's target",
+    },
+    "complex": {
+        "definition": "enrolled families flagged as complex cases, and complex cases taken "
+        "to the next SNAC or case consultation of their site after the flag",
+        "flag_prob": 0.35,
+        "flag_within_days": 180,
+        "flag_timing": "uniform over the first flag_within_days days on the programme, "
+        "before exit and the data cut",
+        "discussed_prob": 0.8,
+        "discussed_within_days": 60,
+        "discussed_rule": "a flagged case taken to a meeting is added to the next meeting of "
+        "its site after the flag date when that is within discussed_within_days and the "
+        "case is still open; a flagged case not taken is discussed at no meeting after "
+        "its flag",
+    },
+    "contacts": {
+        "definition": "contacts of workers with enrolled families from enrolment to exit or "
+        "the data cut (family-months on the programme = days / 30.4375)",
+        "per_family_month": 3.0,
+        "family_rate_gamma_shape": 4.0,
+        "days_per_month": 30.4375,
+        "advisor_seen_prob": 0.8,
+        "advisor_seen_definition": "probability that an enrolled family with at least one "
+        "contact sees the immigration advisor at least once",
+        "advisor_share_of_contacts_if_seen": 0.15,
+        "other_roles": {"social_worker": 0.75, "housing_support_worker": 0.15, "other": 0.1},
+        "modes_advisor": {"face_to_face": 0.6, "phone": 0.25, "video": 0.15},
+        "modes_other": {"face_to_face": 0.5, "phone": 0.35, "video": 0.1, "other": 0.05},
+        "client_phone_recorded": 0.7,
     },
     "meetings": {
         "snac_months": ["2021-03", "2022-06"],
@@ -407,15 +482,43 @@ def _postcodes(rng: np.random.Generator, site: np.ndarray, sites: Sites) -> np.n
     return outward + " " + inward
 
 
+def _comparison_weight(y: int, m: int) -> float:
+    """Relative number of first contacts in a month before the programme."""
+    c = PARAMETERS["cohorts"]
+    return c["month_weights"][m - 1] * c["covid_factor"].get(f"{y}-{m:02d}", 1.0)
+
+
+def _enrolment_weight(y: int, m: int) -> float:
+    """Relative number of enrolments (and of referrals) in a month of the programme."""
+    c = PARAMETERS["cohorts"]
+    return c["month_weights"][m - 1] * c["enrolment_ramp"].get(f"{y}-{m:02d}", 1.0)
+
+
+def _weibull_scale() -> float:
+    esc = PARAMETERS["escalation"]
+    return 365.0 / (-math.log(1 - esc["risk_12m_comparison"])) ** (1 / esc["weibull_shape"])
+
+
+def _escalation(
+    rng: np.random.Generator, first_contact: np.ndarray, hazard: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Days to the first s17 payment (Weibull proportional hazards) and the day itself."""
+    shape = PARAMETERS["escalation"]["weibull_shape"]
+    t_esc = _weibull_scale() * (-np.log(rng.random(len(hazard))) / hazard) ** (1 / shape)
+    return t_esc, first_contact + np.ceil(np.minimum(t_esc, 20_000)).astype(np.int64)
+
+
 def simulate_families(
     rng: np.random.Generator, n: int, sites: Sites, people: People
 ) -> dict[str, np.ndarray]:
-    """One row per family: cohort, site, dates, escalation, closure and identifiers."""
+    """The comparison and enrolled families: cohort, site, dates, escalation, closure
+    and identifiers (the families not enrolled come from :func:`simulate_funnel`)."""
     p = PARAMETERS
     cut = day_of(p["dates"]["data_cut"])
     n_noream = round(n * p["cohorts"]["noream_share"])
     noream = np.zeros(n, dtype=bool)
     noream[rng.permutation(n)[:n_noream]] = True
+    w = np.ones(1)
     if sites.n == 1:
         site = np.zeros(n, dtype=np.int64)
     else:
@@ -423,24 +526,14 @@ def simulate_families(
         w[0] = w.max() * 1.5
         site = choose(rng, n, w)
 
-    month_w = p["cohorts"]["month_weights"]
-    covid = p["cohorts"]["covid_factor"]
-    ramp = p["cohorts"]["enrolment_ramp"]
-
-    def comparison_weight(y: int, m: int) -> float:
-        return month_w[m - 1] * covid.get(f"{y}-{m:02d}", 1.0)
-
-    def enrolment_weight(y: int, m: int) -> float:
-        return month_w[m - 1] * ramp.get(f"{y}-{m:02d}", 1.0)
-
     first_contact = np.full(n, NO_DAY, dtype=np.int64)
     enrolled = np.full(n, NO_DAY, dtype=np.int64)
     c0, c1 = p["dates"]["comparison_first_contact"]
     first_contact[~noream] = _draw_days_in_months(
-        rng, int((~noream).sum()), c0[:7], c1[:7], comparison_weight
+        rng, int((~noream).sum()), c0[:7], c1[:7], _comparison_weight
     )
     e0, e1 = p["dates"]["noream_enrolment"]
-    enrol = _draw_days_in_months(rng, n_noream, e0[:7], e1[:7], enrolment_weight)
+    enrol = _draw_days_in_months(rng, n_noream, e0[:7], e1[:7], _enrolment_weight)
     lead0, lead1 = p["cohorts"]["first_contact_before_enrolment_days"]
     enrolled[noream] = enrol
     first_contact[noream] = enrol - rng.integers(lead0, lead1 + 1, n_noream)
@@ -452,13 +545,10 @@ def simulate_families(
 
     # Escalation to s17: Weibull proportional hazards, censored at the data cut only.
     esc = p["escalation"]
-    shape = esc["weibull_shape"]
-    scale = 365.0 / (-math.log(1 - esc["risk_12m_comparison"])) ** (1 / shape)
     site_effect = rng.normal(0.0, esc["site_log_hazard_sd"], sites.n)
     site_effect[0] = 0.0
     hazard = np.where(noream, esc["hazard_ratio"], 1.0) * np.exp(site_effect[site])
-    t_esc = scale * (-np.log(rng.random(n)) / hazard) ** (1 / shape)
-    escalation = first_contact + np.ceil(np.minimum(t_esc, 20_000)).astype(np.int64)
+    t_esc, escalation = _escalation(rng, first_contact, hazard)
     escalated = escalation <= cut
 
     # Case closure (without s17): exponential after first contact / enrolment.
@@ -473,6 +563,7 @@ def simulate_families(
     return {
         "n": np.array(n),
         "noream": noream,
+        "treated": noream.copy(),
         "site": site,
         "number": number,
         "first_contact": first_contact,
@@ -481,8 +572,161 @@ def simulate_families(
         "escalated": escalated,
         "t_escalation": t_esc,
         "closure": closure,
+        "site_weights": w,
+        "site_effect": site_effect,
         **_family_attributes(rng, n, site, first_contact, sites, people),
     }
+
+
+#: Families of the default sample: 150 comparison, 261 referred during the programme
+#: (120 of them enrolled).
+DEFAULT_FAMILIES = 411
+#: Stages at which a family of the NOREAM cohort leaves the funnel (``_ENROLLED``: it
+#: does not), in funnel order.
+FUNNEL_STAGES = ("not_assessed", "not_eligible", "not_offered", "declined_offer")
+_ENROLLED = len(FUNNEL_STAGES)
+_NOT_IN_FUNNEL = -1  # comparison families
+# Family keys of simulate_families that are not per-family arrays.
+_SCALARS = ("n", "site_weights", "site_effect")
+
+
+def funnel_sizes(n_families: int) -> tuple[int, int]:
+    """Families of the comparison cohort or enrolled, and families not enrolled, among
+    ``n_families`` (the second on top of the first, as the funnel's losses imply)."""
+    p = PARAMETERS
+    share = p["cohorts"]["noream_share"]
+    factor = (1 - share) + share / p["funnel"]["enrolled_given_referred"]
+    core = max(1, min(n_families, round(n_families / factor)))
+    return core, n_families - core
+
+
+def _stage_probs() -> list[float]:
+    """Probability of leaving the funnel at each stage (unconditional)."""
+    f = PARAMETERS["funnel"]
+    a, e, o = f["assessed"], f["eligible_given_assessed"], f["offered_given_eligible"]
+    en = f["enrolled_given_offered"]
+    return [1 - a, a * (1 - e), a * e * (1 - o), a * e * o * (1 - en)]
+
+
+def simulate_funnel(
+    rng: np.random.Generator,
+    core: dict[str, np.ndarray],
+    n_not_enrolled: int,
+    sites: Sites,
+    people: People,
+) -> dict[str, np.ndarray]:
+    """Every family: the comparison and enrolled families of :func:`simulate_families`
+    (first, in their order) and the NOREAM cohort's families not enrolled, with the
+    eligibility assessment, eligibility, offer and reason for not enrolling.
+
+    ``noream`` is the cohort (first contact during the programme), ``treated`` whether
+    the family enrolled. Families not enrolled get usual care: escalation with the
+    comparison hazard, closure as comparison families; those who moved away close their
+    case on leaving and are not escalated. Families are numbered afresh in order of first
+    contact.
+    """
+    p = PARAMETERS
+    f = p["funnel"]
+    cut = day_of(p["dates"]["data_cut"])
+    n_core, d = int(core["n"]), n_not_enrolled
+    lead0, lead1 = p["cohorts"]["first_contact_before_enrolment_days"]
+
+    # Assessment and offer of the enrolled families, before their enrolment.
+    treated = core["treated"]
+    fc, en = core["first_contact"], core["enrolled"]
+    gap = np.where(treated, en - fc, 0)
+    assessed = fc + np.floor(rng.random(n_core) * (gap // 2 + 1)).astype(np.int64)
+    offered = assessed + np.floor(rng.random(n_core) * (en - assessed + 1)).astype(np.int64)
+    core_assessed = np.where(treated, assessed, NO_DAY)
+    core_offered = np.where(treated, offered, NO_DAY)
+
+    # Families referred during the programme and not enrolled.
+    site = np.zeros(d, dtype=np.int64) if sites.n == 1 else choose(rng, d, core["site_weights"])
+    e0, e1 = p["dates"]["noream_enrolment"]
+    lead = rng.integers(lead0, lead1 + 1, d)
+    would_enrol = _draw_days_in_months(rng, d, e0[:7], e1[:7], _enrolment_weight)
+    first_contact = would_enrol - lead
+    stage = choose(rng, d, _stage_probs())
+    d_assessed = first_contact + np.floor(rng.random(d) * (lead // 2 + 1)).astype(np.int64)
+    to_enrol = would_enrol - d_assessed + 1
+    d_offered = d_assessed + np.floor(rng.random(d) * to_enrol).astype(np.int64)
+    was_assessed = stage >= 1
+    was_offered = stage >= 3
+    d_assessed = np.where(was_assessed, d_assessed, NO_DAY)
+    d_offered = np.where(was_offered, d_offered, NO_DAY)
+    # The day the family left the funnel.
+    n0, n1 = f["not_assessed_leave_days"]
+    o0, o1 = f["not_offered_leave_days"]
+    k0, k1 = f["declined_leave_days"]
+    left = np.select(
+        [stage == 0, stage == 1, stage == 2],
+        [
+            first_contact + rng.integers(n0, n1 + 1, d),
+            d_assessed,
+            d_assessed + rng.integers(o0, o1 + 1, d),
+        ],
+        d_offered + rng.integers(k0, k1 + 1, d),
+    )
+    reason_levels = (*LEVELS["not_enrolled_reason"], UNKNOWN)
+    reason = np.full(d, len(reason_levels) - 1, dtype=np.int64)
+    for i, name in enumerate(FUNNEL_STAGES):
+        mask = stage == i
+        probs = [f["not_enrolled_reasons"][name].get(level, 0.0) for level in reason_levels]
+        reason[mask] = choose(rng, int(mask.sum()), probs)
+    eligibility_levels = (*LEVELS["eligibility"], UNKNOWN)
+    ecode = {level: i for i, level in enumerate(eligibility_levels)}
+    eligibility = np.select(
+        [stage == 0, stage == 1], [ecode[UNKNOWN], ecode["not_eligible"]], ecode["eligible"]
+    )
+
+    # Usual care: the comparison hazard of escalation and the comparison closure.
+    hazard = np.exp(core["site_effect"][site])
+    t_esc, escalation = _escalation(rng, first_contact, hazard)
+    cl = p["closure"]
+    closure = (
+        first_contact
+        + cl["min_days"]
+        + np.floor(rng.exponential(1.0, d) * cl["mean_days_comparison"]).astype(np.int64)
+    )
+    moved = reason == reason_levels.index("moved_away")
+    m0, m1 = f["moved_away_exit_days"]
+    closure = np.where(moved, left + rng.integers(m0, m1 + 1, d), closure)
+    escalation = np.where(moved, first_contact + 20_000, escalation)
+    t_esc = np.where(moved, 20_000.0, t_esc)
+
+    extra = {
+        "noream": np.ones(d, dtype=bool),
+        "treated": np.zeros(d, dtype=bool),
+        "site": site,
+        "number": np.zeros(d, dtype=np.int64),
+        "first_contact": first_contact,
+        "enrolled": np.full(d, NO_DAY, dtype=np.int64),
+        "escalation": escalation,
+        "escalated": escalation <= cut,
+        "t_escalation": t_esc,
+        "closure": closure,
+        **_family_attributes(rng, d, site, first_contact, sites, people),
+    }
+    fam = {k: np.concatenate([v, extra[k]]) for k, v in core.items() if k not in _SCALARS}
+    n = n_core + d
+    fam["n"] = np.array(n)
+    core_stage = np.where(treated, _ENROLLED, _NOT_IN_FUNNEL)
+    fam["stage"] = np.concatenate([core_stage, stage])
+    fam["assessed"] = np.concatenate([core_assessed, d_assessed])
+    fam["offered"] = np.concatenate([core_offered, d_offered])
+    core_elig = np.where(treated, ecode["eligible"], ecode[UNKNOWN])
+    fam["eligibility"] = np.concatenate([core_elig, eligibility])
+    fam["not_enrolled_reason"] = np.concatenate(
+        [np.full(n_core, len(reason_levels) - 1, dtype=np.int64), reason]
+    )
+    fam["moved_away"] = np.concatenate([np.zeros(n_core, dtype=bool), moved])
+    # Family references are numbered in order of first contact.
+    order = np.lexsort((rng.random(n), fam["first_contact"]))
+    number = np.empty(n, dtype=np.int64)
+    number[order] = 100 + np.cumsum(rng.integers(1, 4, n))
+    fam["number"] = number
+    fam["site_effect"] = core["site_effect"]
+    return fam
 
 
 def _family_attributes(
@@ -543,7 +787,7 @@ def simulate_payments(rng: np.random.Generator, fam: dict[str, np.ndarray]) -> d
     p = PARAMETERS["s17"]
     cut = day_of(PARAMETERS["dates"]["data_cut"])
     n = int(fam["n"])
-    noream, escalated = fam["noream"], fam["escalated"]
+    noream, escalated = fam["treated"], fam["escalated"]  # noream: enrolled in NOREAM
     fam_idx = np.flatnonzero(escalated)
     k = len(fam_idx)
     rate = np.array(p["subsistence_per_person_week_gbp"])[rng.integers(0, 5, n)] * 100
@@ -712,7 +956,7 @@ def simulate_referrals(rng: np.random.Generator, fam: dict[str, np.ndarray]) -> 
     p = PARAMETERS["rereferral"]
     cut = day_of(PARAMETERS["dates"]["data_cut"])
     n = int(fam["n"])
-    noream = fam["noream"]
+    noream = fam["treated"]  # enrolled in NOREAM
     fams = [np.arange(n)]
     dates = [fam["first_contact"]]
     within = [np.zeros(n, dtype=bool)]
@@ -783,6 +1027,66 @@ def simulate_referrals(rng: np.random.Generator, fam: dict[str, np.ndarray]) -> 
     return {"referrals": ref, "history_lost": lost}
 
 
+def family_part(fam: dict[str, np.ndarray], start: int, stop: int) -> dict[str, np.ndarray]:
+    """The families ``start`` to ``stop`` (positions) of :func:`simulate_funnel`'s families."""
+    n = int(fam["n"])
+    out = {k: v[start:stop] for k, v in fam.items() if k not in _SCALARS and len(v) == n}
+    out["n"] = np.array(stop - start)
+    return out
+
+
+def combine_payments(
+    first: dict[str, Any], second: dict[str, Any], offset: int, fam: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    """Payments and exits of two consecutive parts of the families in one (the second
+    part's families start at position ``offset``); families that moved away without being
+    escalated closed their case for that reason."""
+    pays = {}
+    n_ep = len(first["episodes"]["fam"])
+    for k, v in first["payments"].items():
+        w = second["payments"][k]
+        if k == "fam":
+            w = w + offset
+        elif k == "episode":
+            w = np.where(w >= 0, w + n_ep, w)
+        pays[k] = np.concatenate([v, w])
+    order = np.lexsort((pays["type"], pays["fam"], pays["date"]))
+    pays = {k: v[order] for k, v in pays.items()}
+    episodes = {}
+    for k, v in first["episodes"].items():
+        w = second["episodes"][k]
+        if np.ndim(v) == 0:
+            episodes[k] = v + w
+        else:
+            episodes[k] = np.concatenate([v, w + offset if k == "fam" else w])
+    exit_date = np.concatenate([first["exit_date"], second["exit_date"]])
+    reason = np.concatenate([first["exit_reason"], second["exit_reason"]])
+    moved = fam["moved_away"] & ~fam["escalated"] & (exit_date != NO_DAY)
+    reason = np.where(moved, level_codes("exit_reason")["moved_away"], reason)
+    return {
+        "payments": pays,
+        "episodes": episodes,
+        "exit_date": exit_date,
+        "exit_reason": reason,
+        "reason_levels": first["reason_levels"],
+    }
+
+
+def combine_referrals(
+    rng: np.random.Generator, first: dict[str, Any], second: dict[str, Any], offset: int
+) -> dict[str, Any]:
+    """Referrals of two consecutive parts of the families in one, in date order, with
+    referral numbers given afresh in that order."""
+    a, b = first["referrals"], second["referrals"]
+    ref = {k: np.concatenate([v, b[k] + offset if k == "fam" else b[k]]) for k, v in a.items()}
+    order = np.lexsort((ref["fam"], ref["date"]))
+    ref = {k: v[order] for k, v in ref.items()}
+    m = len(ref["fam"])
+    ref["id"] = 1200 + np.arange(m) + np.cumsum(rng.integers(0, 2, m))
+    lost = np.concatenate([first["history_lost"], second["history_lost"]])
+    return {"referrals": ref, "history_lost": lost}
+
+
 def _swemwbs_items(rng: np.random.Generator, metric: np.ndarray, noise_sd: float) -> np.ndarray:
     """Item scores (one column per item) consistent with latent SWEMWBS metric scores."""
     inst = instrument(WELLBEING_INSTRUMENT)
@@ -812,7 +1116,7 @@ def simulate_wellbeing(
     cut = day_of(PARAMETERS["dates"]["data_cut"])
     site_effect = rng.normal(0.0, p["site_sd_metric"], n_sites)
     site_effect[0] = 0.0
-    idx = np.flatnonzero(fam["noream"])
+    idx = np.flatnonzero(fam["treated"])
     m = len(idx)
     base_date = fam["enrolled"][idx] + rng.integers(0, 15, m)
     has_base = (rng.random(m) < p["baseline_completion"]) & (base_date <= cut)
@@ -901,7 +1205,7 @@ def simulate_domains(
 ) -> dict[str, Any]:
     p = PARAMETERS["domains"]
     cut = day_of(PARAMETERS["dates"]["data_cut"])
-    idx = np.flatnonzero(fam["noream"])
+    idx = np.flatnonzero(fam["treated"])
     m = len(idx)
     enrolled = fam["enrolled"][idx]
     ex = exit_date[idx]
@@ -1068,7 +1372,7 @@ def simulate_meetings(
     snac_held = 0
     missed_by_site: dict[str, list[str]] = {}
     for s in range(sites.n):
-        fam_s = np.flatnonzero(fam["noream"] & (fam["site"] == s))
+        fam_s = np.flatnonzero(fam["treated"] & (fam["site"] == s))
         staff_s = np.flatnonzero(staff["site"] == s)
         chairs = staff_s[managers[staff_s]]
         if len(chairs) == 0:
@@ -1235,3 +1539,188 @@ def simulate_deliverables(
         if isinstance(r["site"], int):
             r["site"] = sites.codes[r["site"]]
     return rows
+
+
+def _on_programme(fam: dict[str, np.ndarray], exit_date: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Enrolled families (positions), their enrolment and the end of their time on the
+    programme (exit, else the data cut)."""
+    cut = day_of(PARAMETERS["dates"]["data_cut"])
+    idx = np.flatnonzero(fam["treated"])
+    start = fam["enrolled"][idx]
+    ex = exit_date[idx]
+    end = np.where(ex == NO_DAY, cut, np.minimum(ex, cut))
+    return idx, start, end
+
+
+def simulate_complex(
+    rng: np.random.Generator, fam: dict[str, np.ndarray], exit_date: np.ndarray
+) -> np.ndarray:
+    """The day each enrolled family was flagged as a complex case (``NO_DAY`` if never)."""
+    p = PARAMETERS["complex"]
+    idx, start, end = _on_programme(fam, exit_date)
+    m = len(idx)
+    span = np.minimum(end - start, p["flag_within_days"])
+    flagged = (rng.random(m) < p["flag_prob"]) & (span >= 2)
+    day = start + 1 + np.floor(rng.random(m) * (span - 1)).astype(np.int64)
+    flag = np.full(int(fam["n"]), NO_DAY, dtype=np.int64)
+    flag[idx[flagged]] = day[flagged]
+    return flag
+
+
+def discuss_complex_cases(
+    rng: np.random.Generator,
+    meet: dict[str, Any],
+    fam: dict[str, np.ndarray],
+    exit_date: np.ndarray,
+    flag: np.ndarray,
+) -> dict[str, Any]:
+    """Take most complex cases to the next meeting of their site after the flag.
+
+    A flagged family is taken with probability ``discussed_prob``: it is added to the
+    next SNAC or consultation of its site after the flag day, when that is within
+    ``discussed_within_days`` and the case is still open. A flagged family not taken is
+    left out of every meeting after its flag. Changes ``meet`` in place and returns
+    what was done: families taken, added and left out.
+    """
+    p = PARAMETERS["complex"]
+    rows = meet["meetings"]
+    flagged = np.flatnonzero(flag != NO_DAY)
+    taken = rng.random(len(flagged)) < p["discussed_prob"]
+    if not rows:
+        return {"taken": int(taken.sum()), "added": 0}
+    day = np.array([x["day"] for x in rows], dtype=np.int64)
+    site = np.array([x["site"] for x in rows], dtype=np.int64)
+    # Meetings are listed site by site, each site's in date order: one sorted key.
+    days = np.concatenate([day, flag[flagged]])
+    base = int(days.min())
+    span = int(days.max()) - base + 2
+    key = site * span + (day - base)
+    f_taken = flagged[taken]
+    f_day = flag[f_taken]
+    nxt = np.searchsorted(key, fam["site"][f_taken] * span + (f_day - base), side="right")
+    ok = nxt < len(rows)
+    nxt_c = np.minimum(nxt, len(rows) - 1)
+    ok &= site[nxt_c] == fam["site"][f_taken]
+    ok &= day[nxt_c] <= f_day + p["discussed_within_days"]
+    ex = exit_date[f_taken]
+    ok &= (ex == NO_DAY) | (ex > day[nxt_c])
+    added = 0
+    by_meeting = np.argsort(nxt_c[ok], kind="stable")
+    where, fams = nxt_c[ok][by_meeting], f_taken[ok][by_meeting]
+    bounds = np.flatnonzero(np.diff(where)) + 1
+    for group in np.split(np.arange(len(where)), bounds):
+        if not len(group):
+            continue
+        i = int(where[group[0]])
+        before = len(rows[i]["cases"])
+        rows[i]["cases"] = np.union1d(rows[i]["cases"], fams[group])
+        added += len(rows[i]["cases"]) - before
+    left_out = np.full(int(fam["n"]), NO_DAY, dtype=np.int64)
+    not_taken = flagged[~taken]
+    left_out[not_taken] = flag[not_taken]
+    for i, x in enumerate(rows):
+        cases = x["cases"]
+        if len(cases):
+            since = left_out[cases]
+            x["cases"] = cases[(since == NO_DAY) | (since >= day[i])]
+    return {"taken": int(taken.sum()), "added": added}
+
+
+def simulate_contacts(
+    rng: np.random.Generator,
+    fam: dict[str, np.ndarray],
+    exit_date: np.ndarray,
+    staff: dict[str, Any],
+) -> dict[str, np.ndarray]:
+    """Contacts of workers with enrolled families while on the programme.
+
+    Each family's contacts are Poisson with its own rate (gamma distributed around
+    ``per_family_month``) times its months on the programme, on days spread evenly from
+    enrolment to exit or the data cut. Most families with a contact see the immigration
+    advisor at least once. Each family has one worker of each role at its site (a staff
+    member of that role when the site has one).
+    """
+    p = PARAMETERS["contacts"]
+    idx, start, end = _on_programme(fam, exit_date)
+    m = len(idx)
+    span = np.maximum(end - start, 0)
+    months = span / p["days_per_month"]
+    shape = p["family_rate_gamma_shape"]
+    rate = p["per_family_month"] * rng.gamma(shape, 1.0 / shape, m)
+    count = rng.poisson(rate * months)
+    count = np.where(end >= start, count, 0)
+    total = int(count.sum())
+    owner = np.repeat(np.arange(m), count)
+    day = start[owner] + np.floor(rng.random(total) * (span[owner] + 1)).astype(np.int64)
+
+    roles = LEVELS["worker_role"]
+    rcode = {r: i for i, r in enumerate(roles)}
+    seen = (rng.random(m) < p["advisor_seen_prob"]) & (count > 0)
+    others = [p["other_roles"].get(r, 0.0) for r in roles]
+    role = choose(rng, total, others)
+    adv = seen[owner] & (rng.random(total) < p["advisor_share_of_contacts_if_seen"])
+    role = np.where(adv, rcode["immigration_advisor"], role)
+    # A family that sees the advisor and drew no advisor contact: one of its contacts is.
+    first = np.cumsum(count) - count
+    has_adv = np.bincount(owner[adv], minlength=m) > 0
+    need = np.flatnonzero(seen & ~has_adv)
+    pick = first[need] + np.floor(rng.random(len(need)) * count[need]).astype(np.int64)
+    role[pick] = rcode["immigration_advisor"]
+    modes = LEVELS["contact_mode"]
+    mode = np.where(
+        role == rcode["immigration_advisor"],
+        choose(rng, total, [p["modes_advisor"].get(x, 0.0) for x in modes]),
+        choose(rng, total, [p["modes_other"].get(x, 0.0) for x in modes]),
+    )
+
+    # One worker of each role per family, from its site's staff (any role if none).
+    staff_group = _staff_contact_role(staff["role"])
+    n_sites = int(staff["site"].max()) + 1 if len(staff["site"]) else 1
+    k_roles = len(roles)
+    group_key = staff["site"] * k_roles + staff_group
+    order = np.argsort(group_key, kind="stable")
+    g_start = np.searchsorted(group_key[order], np.arange(n_sites * k_roles))
+    g_count = np.searchsorted(group_key[order], np.arange(n_sites * k_roles), "right") - g_start
+    s_start = np.searchsorted(staff["site"][order], np.arange(n_sites))
+    s_count = np.searchsorted(staff["site"][order], np.arange(n_sites), "right") - s_start
+    fam_site = fam["site"][idx]
+    key = fam_site[:, None] * k_roles + np.arange(k_roles)[None, :]
+    u = rng.random((m, k_roles))
+    have = g_count[key] > 0
+    pos = np.where(
+        have,
+        g_start[key] + np.floor(u * g_count[key]).astype(np.int64),
+        s_start[fam_site][:, None] + np.floor(u * s_count[fam_site][:, None]).astype(np.int64),
+    )
+    worker = order[pos][owner, role] if total else np.zeros(0, dtype=np.int64)
+
+    phone = rng.random(total) < p["client_phone_recorded"]
+    minute = rng.integers(9 * 60, 18 * 60, total)
+    sort = np.lexsort((minute, idx[owner], day))
+    return {
+        "fam": idx[owner][sort],
+        "day": day[sort],
+        "minute": minute[sort],
+        "role": role[sort],
+        "mode": mode[sort],
+        "worker": worker[sort],
+        "phone": phone[sort],
+        "id": 500_000 + np.cumsum(rng.integers(1, 3, total)),
+        "count": count,
+        "months": months,
+        "families": idx,
+        "seen_advisor": seen,
+    }
+
+
+def _staff_contact_role(staff_role: np.ndarray) -> np.ndarray:
+    """The contacts' worker role (index of ``LEVELS["worker_role"]``) of each staff
+    member's role code (index of STAFF_ROLES)."""
+    roles = LEVELS["worker_role"]
+    to_worker = {
+        "social_worker": "social_worker",
+        "immigration_advisor": "immigration_advisor",
+        "housing_support": "housing_support_worker",
+    }
+    table = np.array([roles.index(to_worker.get(role, "other")) for _, role in STAFF_ROLES])
+    return table[staff_role]
