@@ -186,6 +186,57 @@ def ingest(
 
 
 @app.command()
+def metrics(
+    config: Annotated[
+        Path, typer.Argument(help="Evaluation config (TOML): exports and analysis plan.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the results to.")],
+    force: Annotated[bool, typer.Option(help="Replace the output folder if it exists.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+) -> None:
+    """Ingest the exports and compute every outcome indicator.
+
+    Writes indicators.csv and indicators.parquet (one row per estimate, with
+    its n, 95% CI, p-value, method and parameters), every supporting table as
+    CSV and Parquet (monthly series, Kaplan-Meier tables, episodes, costs,
+    wellbeing change, participant flow, evidence of promise, progression
+    criteria, ...) and results.json (the analysis plan and provenance). These
+    are unsuppressed analyst results: small counts are not yet hidden, so do
+    not publish them as they are. The folder appears only when the whole run
+    succeeded.
+    """
+    progress = _Progress(quiet)
+    with _errors(progress):
+        from noream_eval.config import load_config
+        from noream_eval.ingest import load
+        from noream_eval.metrics import compute_all
+
+        if out.exists() and not force:
+            raise FileExistsError(f"{out} already exists; pass --force to replace it.")
+        cfg = load_config(config)
+        data = load(cfg, progress=progress)
+        results = compute_all(data, cfg, progress=progress)
+        progress("writing results")
+        results.to_dir(out, force=force)
+    ind = results.indicators
+    typer.echo(
+        f"Computed {len(ind):,} indicator rows ({int(ind['indicator'].nunique())} indicators) "
+        f"and {len(results.table_names)} supporting tables."
+    )
+    promise = results["evidence_of_promise"]
+    pre = promise[promise["prespecified"]]
+    if len(pre):
+        typer.echo("Evidence of promise (pre-specified):")
+        for row in pre.itertuples():
+            typer.echo(f"  {row.indicator:<32} {row.rating}")
+    prog = results["progression"]
+    typer.echo("Progression criteria:")
+    for row in prog.itertuples():
+        typer.echo(f"  {row.criterion:<32} {row.rag}")
+    typer.echo(f"Results in {out}/ (start with {out / 'indicators.csv'}).")
+
+
+@app.command()
 def sample(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the sample to.")],
     seed: Annotated[

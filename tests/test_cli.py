@@ -23,6 +23,7 @@ runner = CliRunner()
         (["--help"], "Start with `noream-eval sample", 0),
         (["ingest", "--help"], "rejects.csv", 0),
         (["sample", "--help"], "known true effects", 0),
+        (["metrics", "--help"], "indicators.csv", 0),
     ],
 )
 def test_help_explains_itself(args, expected, code):
@@ -97,3 +98,28 @@ def test_progress_bar_is_drawn_for_files_when_live(capsys):
     quiet("x")
     quiet.advance(1, 1, 5)
     assert capsys.readouterr().err == ""
+
+
+def test_metrics_command_writes_results_that_read_back(tmp_path):
+    from noream_eval.metrics.results import Results
+
+    out = tmp_path / "m"
+    result = runner.invoke(app, ["metrics", str(SAMPLE / "evaluation.toml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Progression criteria:" in result.output and f"Results in {out}/" in result.output
+    back = Results.from_dir(out)
+    assert {"evidence_of_promise", "progression"} <= set(back.table_names)
+    assert (out / "indicators.csv").is_file() and (out / "indicators.parquet").is_file()
+    again = runner.invoke(app, ["metrics", str(SAMPLE / "evaluation.toml"), "--out", str(out)])
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_metrics_command_names_a_config_mistake(tmp_path):
+    cfg = tmp_path / "evaluation.toml"
+    text = (SAMPLE / "evaluation.toml").read_text("utf-8")
+    cfg.write_text(text + '\n[its]\nfamily = "poison"\n', "utf-8")
+    result = runner.invoke(app, ["metrics", str(cfg), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "evaluation.toml: [its] family = 'poison'" in result.output
+    assert "Did you mean 'poisson'?" in result.output
+    assert not (tmp_path / "m").exists()

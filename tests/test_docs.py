@@ -113,10 +113,33 @@ def test_config_tables_have_a_row_per_key() -> None:
     for heading, keys in tables.items():
         end = headings[headings.index(heading) + 1]
         assert set(_rows(_section(text, heading, end))) >= keys, heading
-    sources = _section(text, "## `[sources.NAME]`", "## Checking a config")
+    sources = _section(text, "## `[sources.NAME]`", "## The analysis plan")
     summary = re.findall(r"^\| \[`(\w+)`\]\(#\1\) \|", sources, flags=re.MULTILINE)
     assert set(summary) == _PROFILE_KEYS
     assert set(_subsections(sources)) == _PROFILE_KEYS
+
+
+def test_every_analysis_plan_key_is_documented_with_its_default() -> None:
+    from noream_eval.plan import _KEYS, CONDITIONS, AnalysisPlan
+
+    text = _read("config.md")
+    headings = [
+        line for line in text.splitlines() if line.startswith("### ") or line.startswith("## ")
+    ]
+    defaults = AnalysisPlan()
+    for table, keys in _KEYS.items():
+        heading = f"### `[{table}]`"
+        end = headings[headings.index(heading) + 1]
+        rows = _rows(_section(text, heading, end))
+        for key, (attr, kind, *_) in keys.items():
+            assert key in rows, (table, key)
+            default = getattr(defaults, attr)
+            if kind in ("int", "float", "share") and default is not None:
+                assert float(rows[key][0]) == default, (table, key)
+    its = _rows(_section(text, "### `[its]`", "### `[costs]`"))
+    assert "shocks" in its
+    for condition in CONDITIONS:
+        assert _code(condition) in text, condition
 
 
 def test_parameter_defaults_and_ranges_are_as_in_the_code() -> None:

@@ -434,9 +434,9 @@ def test_jacobson_truax_1991_example_threshold():
     assert rc.s_diff == pytest.approx(s_diff, rel=1e-12)
     assert rc.threshold == pytest.approx(1.96 * s_diff, rel=1e-12)
     assert rc.sd_source == "supplied"
-    frame = rc.to_frame()
+    frame = rc.per_person()
     assert frame["rci"].tolist() == pytest.approx([20 / s_diff, 1 / s_diff], rel=1e-12)
-    assert frame["category"].tolist() == ["improved", "no_change"]
+    assert frame["category"].tolist() == ["improved", "no_reliable_change"]
 
 
 def test_swemwbs_meaningful_change_is_about_three_points():
@@ -450,7 +450,11 @@ def test_swemwbs_meaningful_change_is_about_three_points():
     assert rc.sem == pytest.approx(1.03, rel=1e-12)
     assert rc.threshold == pytest.approx(2.77 * 1.03, abs=0.005 * 1.03)
     assert round(rc.threshold) == 3
-    assert rc.to_frame()["category"].tolist() == ["improved", "no_change", "deteriorated"]
+    assert rc.per_person()["category"].tolist() == [
+        "improved",
+        "no_reliable_change",
+        "deteriorated",
+    ]
 
 
 def _wilson(k: int, n: int, z: float) -> tuple[float, float]:
@@ -542,17 +546,18 @@ def test_jacobson_truax_table_2_data_with_estimated_sd():
     expected = np.where(
         change / s_diff > 1.96,
         "improved",
-        np.where(change / s_diff < -1.96, "deteriorated", "no_change"),
+        np.where(change / s_diff < -1.96, "deteriorated", "no_reliable_change"),
     )
-    assert rc.to_frame()["category"].astype(str).tolist() == expected.tolist()
-    counts = rc.counts()
-    assert counts["category"].tolist() == list(RELIABLE_CHANGE_CATEGORIES)
-    assert counts["n"].sum() == 30
+    assert rc.per_person()["category"].astype(str).tolist() == expected.tolist()
+    shares = rc.to_frame()
+    assert shares["term"].tolist() == list(RELIABLE_CHANGE_CATEGORIES)
+    assert shares["k"].sum() == 30
+    assert (shares["n"] == 30).all()
     z = stats.norm.ppf(0.975)
-    for row in counts.itertuples(index=False):
-        k = int((expected == row.category).sum())
-        assert row.n == k
-        assert row.share == pytest.approx(k / 30)
+    for row in shares.itertuples(index=False):
+        k = int((expected == row.term).sum())
+        assert row.k == k
+        assert row.estimate == pytest.approx(k / 30)
         lo, hi = _wilson(k, 30, z)
         assert row.ci_low == pytest.approx(lo, abs=1e-12)
         assert row.ci_high == pytest.approx(hi, abs=1e-12)
@@ -560,10 +565,14 @@ def test_jacobson_truax_table_2_data_with_estimated_sd():
 
 def test_lower_is_better_flips_the_direction():
     pre, post = [30.0, 30.0, 30.0], [20.0, 30.0, 40.0]
-    up = reliable_change(pre, post, reliability=0.9, sd=5.0).to_frame()["category"]
+    up = reliable_change(pre, post, reliability=0.9, sd=5.0).per_person()["category"]
     down = reliable_change(pre, post, reliability=0.9, sd=5.0, higher_is_better=False)
-    assert up.tolist() == ["deteriorated", "no_change", "improved"]
-    assert down.to_frame()["category"].tolist() == ["improved", "no_change", "deteriorated"]
+    assert up.tolist() == ["deteriorated", "no_reliable_change", "improved"]
+    assert down.per_person()["category"].tolist() == [
+        "improved",
+        "no_reliable_change",
+        "deteriorated",
+    ]
     assert "lower scores are better" in down.summary()
 
 
@@ -575,15 +584,15 @@ def test_change_at_the_threshold_is_not_reliable():
         [t * (1 - 1e-9), t * (1 + 1e-9), -t * (1 + 1e-9)],
         reliability=0.5,
         sd=1.0,
-    ).to_frame()
-    assert frame["category"].tolist() == ["no_change", "improved", "deteriorated"]
+    ).per_person()
+    assert frame["category"].tolist() == ["no_reliable_change", "improved", "deteriorated"]
 
 
 def test_rows_with_missing_scores_are_kept_but_not_classified():
     pre = pd.Series([20.0, 22.0, None, 25.0, 30.0], index=[101, 102, 103, 104, 105])
     post = pd.Series([26.0, 21.0, 24.0, 26.0, None], index=[101, 102, 103, 104, 105])
     rc = reliable_change(pre, post, reliability=0.9)
-    frame = rc.to_frame()
+    frame = rc.per_person()
     assert frame.index.tolist() == [101, 102, 103, 104, 105]
     assert list(frame.columns) == ["pre", "post", "change", "rci", "category"]
     assert frame.loc[[103, 105], ["change", "rci"]].isna().all().all()
@@ -592,9 +601,10 @@ def test_rows_with_missing_scores_are_kept_but_not_classified():
     assert rc.n_dropped == 2
     # The SD comes from the baseline scores of the complete pairs only (not 30.0).
     assert rc.sd == pytest.approx(np.std([20.0, 22.0, 25.0], ddof=1))
-    assert rc.counts()["n"].sum() == 3
-    shares = rc.shares()
+    shares = rc.to_frame()
+    assert shares["k"].sum() == 3
     assert list(shares.columns[: len(RESULT_COLUMNS)]) == list(RESULT_COLUMNS)
+    assert list(shares.columns[len(RESULT_COLUMNS) :]) == ["k", "conf_level", "n_dropped"]
     assert (shares["n"] == 3).all()
     assert (shares["n_dropped"] == 2).all()
     assert shares["p_value"].isna().all()
@@ -645,7 +655,54 @@ def test_reliable_change_needs_data_to_estimate_the_sd():
         reliable_change([None, 10.0], [12.0, None], reliability=0.8, sd=3.0)
     # With sd supplied, one complete pair is enough.
     rc = reliable_change([10.0, None], [20.0, 13.0], reliability=0.8, sd=3.0)
-    assert rc.to_frame()["category"].tolist()[0] == "improved"
+    assert rc.per_person()["category"].tolist()[0] == "improved"
+
+
+def test_paired_change_takes_column_names_with_data():
+    df = pd.DataFrame({"before": MOVIE_2, "after": MOVIE_1})
+    df.loc[3, "after"] = np.nan
+    by_name = paired_change("before", "after", data=df)
+    by_value = paired_change(df["before"], df["after"])
+    pd.testing.assert_frame_equal(by_name.to_frame(), by_value.to_frame())
+    assert (by_name.n, by_name.n_dropped) == (9, 1)
+    with pytest.raises(StatsInputError, match="'follow_up' \\(given as post\\) is not in the data"):
+        paired_change("before", "follow_up", data=df)
+
+
+def test_reliable_change_takes_column_names_with_data():
+    df = pd.DataFrame(
+        {"pre": [20.0, 22.0, 18.0, 25.0, None], "post": [26.0, 21.0, 14.0, 26.0, 24.0]},
+        index=["a", "b", "c", "d", "e"],
+    )
+    by_name = reliable_change("pre", "post", reliability=0.9, sd=3.0, data=df)
+    by_value = reliable_change(df["pre"], df["post"], reliability=0.9, sd=3.0)
+    pd.testing.assert_frame_equal(by_name.to_frame(), by_value.to_frame())
+    pd.testing.assert_frame_equal(by_name.per_person(), by_value.per_person())
+    assert by_name.per_person().index.tolist() == ["a", "b", "c", "d", "e"]
+    with pytest.raises(StatsInputError, match="available columns: 'pre', 'post'"):
+        reliable_change("pre", "score", reliability=0.9, data=df)
+
+
+def test_reliable_change_conf_level_sets_the_share_intervals():
+    pre = [20.0, 22.0, 18.0, 25.0, 19.0, 30.0]
+    post = [26.0, 21.0, 14.0, 26.0, 28.0, 31.0]
+    rc = reliable_change(pre, post, reliability=0.9, sd=3.0, conf_level=0.8)
+    frame = rc.to_frame()
+    z = stats.norm.ppf(0.9)
+    for row in frame.itertuples(index=False):
+        lo, hi = _wilson(row.k, 6, z)
+        assert (row.ci_low, row.ci_high) == pytest.approx((lo, hi), abs=1e-12)
+    assert (frame["conf_level"] == 0.8).all() and "80%" in frame["method"].iloc[0]
+    with pytest.raises(StatsInputError, match="conf_level"):
+        reliable_change(pre, post, reliability=0.9, conf_level=1.5)
+
+
+def test_per_person_is_a_copy():
+    rc = reliable_change([20.0, 22.0], [26.0, 21.0], reliability=0.9, sd=3.0)
+    people = rc.per_person()
+    people.loc[0, "rci"] = 99.0
+    assert rc.per_person().loc[0, "rci"] != 99.0
+    assert not hasattr(rc, "shares") and not hasattr(rc, "counts")
 
 
 # --------------------------------------------------------------------------- coverage (slow)
@@ -691,6 +748,6 @@ def test_reliable_change_share_interval_coverage():
     for _ in range(COVERAGE_REPS):
         pre = rng.normal(20.0, 4.0, size=n)
         post = pre + rng.normal(1.0, 3.0, size=n)
-        row = reliable_change(pre, post, reliability=rel, sd=sd).counts().iloc[0]
+        row = reliable_change(pre, post, reliability=rel, sd=sd).to_frame().iloc[0]
         hits += bool(row.ci_low <= p_true <= row.ci_high)
     assert 0.93 <= hits / COVERAGE_REPS <= 0.97

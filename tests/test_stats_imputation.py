@@ -175,9 +175,36 @@ def test_missing_estimates_are_left_out_and_counted():
     keep = [0, 1, 3, 4]
     assert row["m"] == 4
     assert row["estimate"] == pytest.approx(SAS_MEANS[keep, 0].mean())
+    assert row["n_dropped"] == 1
     assert res.notes() == [
         "oxygen: 1 of 5 imputations had no estimate or variance and were left out."
     ]
+
+
+def test_pool_takes_column_names_with_data():
+    # One row per imputation: the SAS means and SEs as columns of a DataFrame give the
+    # same pooled table as the arrays.
+    fits = pd.DataFrame(
+        {
+            "oxygen": SAS_MEANS[:, 0],
+            "oxygen_var": SAS_SES[:, 0] ** 2,
+            "runtime": SAS_MEANS[:, 1],
+            "runtime_var": SAS_SES[:, 1] ** 2,
+        }
+    )
+    by_name = pool_rubin(
+        ["oxygen", "runtime"], ["oxygen_var", "runtime_var"], data=fits, df_complete=30
+    ).to_frame()
+    by_value = pool_rubin(
+        SAS_MEANS[:, :2], SAS_SES[:, :2] ** 2, df_complete=30, term=["oxygen", "runtime"]
+    ).to_frame()
+    pd.testing.assert_frame_equal(by_name, by_value)
+    one = pool_rubin("oxygen", "oxygen_var", data=fits, term="O2").to_frame()
+    assert one["term"].tolist() == ["O2"]
+    with pytest.raises(StatsInputError, match="'pulse' \\(given as estimates\\) is not in"):
+        pool_rubin("pulse", "oxygen_var", data=fits)
+    with pytest.raises(StatsInputError, match="one variance column per estimate column"):
+        pool_rubin(["oxygen", "runtime"], "oxygen_var", data=fits)
 
 
 @pytest.mark.parametrize(
@@ -372,7 +399,7 @@ def test_analysis_may_return_result_objects_and_missing_results_are_counted():
             "3 row",
         ),
         (lambda d: d.assign(group="a"), {"variables": ["x", "group"]}, "'group' is not numeric"),
-        (lambda d: d, {"variables": ["x", "nope"]}, "not columns of data"),
+        (lambda d: d, {"variables": ["x", "nope"]}, "'nope' \\(given as variables\\) is not in"),
         (lambda d: d, {"variables": ["x", "x"]}, "twice"),
         (lambda d: d, {"m": 1}, "m must be a whole number of at least 2"),
         (lambda d: d, {"n_burnin": -1}, "n_burnin"),
@@ -406,7 +433,7 @@ def test_bad_analysis_results_raise_clear_errors():
 
     with pytest.raises(StatsInputError, match="same terms in the same order"):
         multiple_imputation(data, analysis=changing, m=2, seed=1)
-    with pytest.raises(StatsInputError, match="DataFrame with one row per unit"):
+    with pytest.raises(StatsInputError, match="data must be a pandas DataFrame; got ndarray"):
         multiple_imputation(data.to_numpy(), analysis=mean_of("y"), seed=1)
 
 

@@ -154,7 +154,7 @@ def test_arrays_give_one_row_per_element_and_tidy_columns():
     res = proportion_ci([81, 15, 0], [263, 148, 20])
     df = res.to_frame()
     assert list(df.columns[: len(RESULT_COLUMNS)]) == list(RESULT_COLUMNS)
-    assert list(df.columns[len(RESULT_COLUMNS) :]) == ["k", "conf_level"]
+    assert list(df.columns[len(RESULT_COLUMNS) :]) == ["k", "conf_level", "n_dropped"]
     assert df["term"].tolist() == ["proportion[0]", "proportion[1]", "proportion[2]"]
     assert df["n"].tolist() == [263, 148, 20]
     assert df["p_value"].isna().all()
@@ -179,6 +179,7 @@ def test_missing_elements_are_dropped_and_counted():
     res = proportion_ci(k, n)
     df = res.to_frame()
     assert df["term"].tolist() == ["proportion[0]", "proportion[2]"]
+    assert (df["n_dropped"] == 2).all()
     assert "Dropped 2 of 4 elements with a missing k or n." in res.notes()
     assert "Dropped" in res.summary()
 
@@ -334,7 +335,7 @@ def test_difference_group_rows_are_wilson():
         ((1, 0, 1, 5), {}, "n1 = 0"),
         ((1.5, 5, 1, 5), {}, "not a whole number"),
         ((np.nan, 5, 1, 5), {}, "k1 is missing"),
-        ((None, 5, 1, 5), {}, "k1 must be a single number"),
+        ((None, 5, 1, 5), {}, "k1 is missing"),
         ((1, 5, 1, 5), {"method": "score"}, "method='score' is not one of"),
         ((1, 5, 1, 5), {"conf_level": 1.0}, "between 0 and 1"),
     ],
@@ -563,6 +564,35 @@ def test_rate_ratio_errors(args, kwargs, message):
 def test_poisson_accepts_fractional_exposure():
     row = _row(rate_ratio(12, 103.25, 7, 98.5, kind="poisson"), "rate_ratio")
     assert row["estimate"] == pytest.approx((12 / 103.25) / (7 / 98.5))
+
+
+def test_proportion_ci_takes_column_names_row_by_row():
+    cohorts = pd.DataFrame({"rereferred": [81, 15, None, 0], "referred": [263, 148, 30, 20]})
+    by_name = proportion_ci("rereferred", "referred", data=cohorts)
+    by_value = proportion_ci(cohorts["rereferred"], cohorts["referred"])
+    pd.testing.assert_frame_equal(by_name.to_frame(), by_value.to_frame())
+    df = by_name.to_frame()
+    assert df["term"].tolist() == ["proportion[0]", "proportion[1]", "proportion[3]"]
+    assert (df["n_dropped"] == 1).all()
+    with pytest.raises(StatsInputError, match="'n_referred' \\(given as n\\) is not in the data"):
+        proportion_ci("rereferred", "n_referred", data=cohorts)
+
+
+@pytest.mark.parametrize(("fn", "name"), [(rate_ratio, "rate_ratio"), (risk_difference, "")])
+def test_two_group_functions_take_one_row_of_data(fn, name):
+    one = pd.DataFrame({"k1": [56], "n1": [70], "k0": [48], "n0": [80]})
+    by_name = fn("k1", "n1", "k0", "n0", data=one).to_frame()
+    by_value = fn(56, 70, 48, 80).to_frame()
+    pd.testing.assert_frame_equal(by_name, by_value)
+    two = pd.concat([one, one], ignore_index=True)
+    with pytest.raises(StatsInputError, match="exactly one row; it has 2"):
+        fn("k1", "n1", "k0", "n0", data=two)
+    with pytest.raises(StatsInputError, match="'x' \\(given as k0\\) is not in the data"):
+        fn("k1", "n1", "x", "n0", data=one)
+    missing = one.astype("Int64")
+    missing.loc[0, "k0"] = pd.NA
+    with pytest.raises(StatsInputError, match="k0 is missing"):
+        fn("k1", "n1", "k0", "n0", data=missing)
 
 
 # --------------------------------------------------------------------------- coverage (slow)

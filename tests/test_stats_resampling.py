@@ -231,19 +231,19 @@ def test_stratified_dataframe_keeps_stratum_sizes_and_supports_bca():
 def test_missing_values_dropped_and_counted():
     x = np.array([1.0, 2, np.nan, 4, 5, np.nan, 7])
     res = bootstrap_ci(np.mean, x, seed=1, n_resamples=200)
-    assert (res.n, res.n_missing) == (5, 2)
+    assert (res.n, res.n_dropped) == (5, 2)
     assert res.estimate == pytest.approx(np.nanmean(x))
     assert "2 units with a missing value were dropped." in res.notes()
-    assert res.to_frame().loc[0, "n_missing"] == 2
+    assert res.to_frame().loc[0, "n_dropped"] == 2
 
     pairs = bootstrap_ci(pearson, (LSAT, np.where(np.arange(15) == 3, np.nan, GPA)), seed=1)
-    assert (pairs.n, pairs.n_missing) == (14, 1)
+    assert (pairs.n, pairs.n_dropped) == (14, 1)
 
     df = pd.DataFrame({"x": [1.0, 2, 3, 4, None, 6], "g": ["a", "a", None, "b", "b", "b"]})
     res = bootstrap_ci(lambda d: d["x"].mean(), df, strata="g", seed=2, n_resamples=200)
-    assert (res.n, res.n_missing) == (4, 2)
+    assert (res.n, res.n_dropped) == (4, 2)
     nullable = pd.array([1, 2, None, 4, 5], dtype="Int64")
-    assert bootstrap_ci(np.mean, nullable, seed=1, n_resamples=200).n_missing == 1
+    assert bootstrap_ci(np.mean, nullable, seed=1, n_resamples=200).n_dropped == 1
 
 
 def test_seed_drawn_recorded_and_reproducible():
@@ -268,7 +268,7 @@ def test_result_object_contract():
         "n",
         "method",
     ]
-    assert {"se", "bias", "conf_level", "n_missing", "n_resamples", "seed"} <= set(frame)
+    assert {"se", "bias", "conf_level", "n_dropped", "n_resamples", "seed"} <= set(frame)
     assert frame.loc[0, "method"] == "bootstrap BCa, 500 resamples, seed 1"
     assert np.isnan(frame.loc[0, "p_value"])
     assert "Bootstrap confidence interval" in res.summary()
@@ -294,7 +294,7 @@ def test_result_object_contract():
         ({"seed": -1}, "seed must be"),
         ({"strata": ["a", "a", "b", "b"]}, "strata has 4 labels"),
         ({"strata": ["a", "a", "a", "a", "b"]}, "stratum b has fewer"),
-        ({"strata": "cohort"}, "names no column"),
+        ({"strata": "cohort"}, "is a column name, but data is not a DataFrame"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, message):
@@ -344,3 +344,9 @@ def test_coverage_of_mean_of_skewed_sample(method):
         res = bootstrap_ci(np.mean, x, n_resamples=1000, seed=i, method=method)
         hits += res.ci_low <= 4.0 <= res.ci_high
     assert 0.93 <= hits / reps <= 0.97
+
+
+def test_strata_column_missing_from_the_frame_is_named():
+    df = pd.DataFrame({"cohort": ["a", "a", "b", "b"], "y": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(StatsInputError, match="'site' \\(given as strata\\) is not in the data"):
+        bootstrap_ci(lambda d: d["y"].mean(), df, strata="site", seed=1)

@@ -626,7 +626,7 @@ def test_cox_gehan_efron_matches_r():
     assert row["coef"] == pytest.approx(1.572125148829066, rel=1e-7)
     assert row["se"] == pytest.approx(0.4123967177094553, rel=1e-7)
     assert row["estimate"] == pytest.approx(4.8169, abs=5e-5)
-    assert row["z"] == pytest.approx(3.812, abs=5e-4)
+    assert row["statistic"] == pytest.approx(3.812, abs=5e-4)
     assert row["p_value"] == pytest.approx(0.000138, abs=5e-7)
     z = 1.959963984540054
     assert row["ci_low"] == pytest.approx(np.exp(1.572125148829066 - z * 0.4123967177094553))
@@ -653,7 +653,7 @@ def test_cox_gehan_breslow_matches_stata_and_differs_from_efron():
     assert row["estimate"] == pytest.approx(0.2210887, abs=5e-8)
     # Stata's Std. Err. is the delta-method SE of the hazard ratio: HR * se(coef).
     assert row["estimate"] * row["se"] == pytest.approx(0.0905501, abs=5e-8)
-    assert row["z"] == pytest.approx(-3.68, abs=5e-3)
+    assert row["statistic"] == pytest.approx(-3.68, abs=5e-3)
     assert row["ci_low"] == pytest.approx(0.0990706, abs=5e-8)
     assert row["ci_high"] == pytest.approx(0.4933877, abs=5e-8)
     assert fit.loglik == pytest.approx(-86.379622, abs=5e-7)
@@ -680,7 +680,7 @@ def test_cox_lung_sex_matches_r():
     assert (fit.n, fit.n_events) == (228, 165)
     assert row["coef"] == pytest.approx(-0.5310, abs=5e-5)
     assert row["se"] == pytest.approx(0.1672, abs=5e-5)
-    assert row["z"] == pytest.approx(-3.176, abs=5e-4)
+    assert row["statistic"] == pytest.approx(-3.176, abs=5e-4)
     assert row["p_value"] == pytest.approx(0.00149, abs=5e-6)
     assert row["ci_low"] == pytest.approx(0.4237, abs=5e-5)
     assert row["ci_high"] == pytest.approx(0.816, abs=5e-4)
@@ -790,7 +790,14 @@ def test_cox_bool_event_and_covariate():
 def test_cox_frame_summary_and_html():
     fit = cox(GEHAN, duration="time", event="cens", covariates=["treat"])
     frame = fit.to_frame()
-    assert frame.columns.tolist() == [*RESULT_COLUMNS, "coef", "se", "z", "n_events"]
+    assert frame.columns.tolist() == [
+        *RESULT_COLUMNS,
+        "coef",
+        "se",
+        "statistic",
+        "n_events",
+        "n_dropped",
+    ]
     text = fit.summary()
     assert "Efron ties" in text and "reference level '6-MP'" in text
     assert "<table" in fit._repr_html_()
@@ -798,7 +805,7 @@ def test_cox_frame_summary_and_html():
 
 def test_cox_errors():
     base = GEHAN.copy()
-    with pytest.raises(StatsInputError, match="not in data"):
+    with pytest.raises(StatsInputError, match="not in the data; available columns"):
         cox(base, duration="time", event="cens", covariates=["age"])
     with pytest.raises(StatsInputError, match="no events"):
         cox(base.assign(cens=0), duration="time", event="cens", covariates=["treat"])
@@ -830,6 +837,90 @@ def test_cox_errors():
     with pytest.raises(StatsInputError, match="dtype"):
         d = base.assign(when=pd.Timestamp("2024-01-01"))
         cox(d, duration="time", event="cens", covariates=["when"])
+
+
+# ---------------------------------------------------------------------------
+# DataFrame + column names, the duration argument, n_dropped
+# ---------------------------------------------------------------------------
+
+
+def test_km_and_logrank_take_column_names_with_data():
+    # The same Gehan data passed as values and as column names of a DataFrame give
+    # identical results.
+    km_values = kaplan_meier(GEHAN["time"], GEHAN["cens"], group=GEHAN["treat"])
+    km_data = kaplan_meier("time", "cens", group="treat", data=GEHAN)
+    pd.testing.assert_frame_equal(km_values.table, km_data.table)
+    pd.testing.assert_frame_equal(km_values.to_frame(), km_data.to_frame())
+    km_kw = kaplan_meier(duration="time", event="cens", data=GEHAN)
+    assert km_kw.groups == ("all",) and km_kw.to_frame()["n"].tolist() == [42]
+    lr_values = logrank(GEHAN["time"], GEHAN["cens"], GEHAN["treat"])
+    lr_data = logrank("time", "cens", "treat", data=GEHAN)
+    pd.testing.assert_frame_equal(lr_values.to_frame(), lr_data.to_frame())
+    pd.testing.assert_frame_equal(lr_values.by_group, lr_data.by_group)
+
+
+def test_duration_is_the_keyword_everywhere():
+    km = kaplan_meier(duration=MP_TIME, event=MP_EVENT)
+    assert km.median["median"].iloc[0] == kaplan_meier(MP_TIME, MP_EVENT).median["median"].iloc[0]
+    res = logrank(duration=GEHAN["time"], event=GEHAN["cens"], group=GEHAN["treat"])
+    assert res.to_frame()["n"].iloc[0] == 42
+    with pytest.raises(TypeError):
+        kaplan_meier(time=MP_TIME, event=MP_EVENT)  # type: ignore[call-arg]
+    with pytest.raises(StatsInputError, match="duration must be non-negative"):
+        kaplan_meier([1, -2], [1, 1])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda d: kaplan_meier("weeks", "cens", data=d),
+        lambda d: kaplan_meier("time", "cens", group="arm", data=d),
+        lambda d: logrank("time", "cens", "arm", data=d),
+        lambda d: cox(d, duration="weeks", event="cens", covariates=["treat"]),
+        lambda d: cox(d, duration="time", event="cens", covariates=["treat"], strata="site"),
+    ],
+)
+def test_missing_column_error_names_it_and_the_columns(call):
+    with pytest.raises(StatsInputError) as err:
+        call(GEHAN)
+    message = str(err.value)
+    assert "is not in the data" in message
+    assert "available columns: 'time', 'cens', 'treat'" in message
+
+
+def test_with_data_the_arguments_must_be_column_names():
+    with pytest.raises(StatsInputError, match="duration must be a column name"):
+        kaplan_meier(GEHAN["time"].tolist(), "cens", data=GEHAN)
+    with pytest.raises(StatsInputError, match="data must be a pandas DataFrame"):
+        logrank("time", "cens", "treat", data=GEHAN.to_dict())  # type: ignore[arg-type]
+
+
+def test_n_dropped_reported_by_every_survival_result():
+    d = GEHAN.astype({"time": "float64"}).copy()
+    d.loc[[0, 5], "time"] = np.nan
+    d.loc[30, "treat"] = None
+    km = kaplan_meier("time", "cens", group="treat", data=d)
+    lr = logrank("time", "cens", "treat", data=d)
+    fit = cox(d, duration="time", event="cens", covariates=["treat"])
+    assert km.n_dropped == lr.n_dropped == fit.n_dropped == 3
+    for frame in (km.to_frame(), lr.to_frame(), fit.to_frame()):
+        assert (frame["n_dropped"] == 3).all()
+    assert km.to_frame()["n"].sum() == lr.to_frame()["n"].iloc[0] == fit.n == 39
+
+
+def test_cox_statistic_is_the_wald_z():
+    fit = cox(GEHAN, duration="time", event="cens", covariates=["treat"])
+    row = fit.to_frame().iloc[0]
+    assert "z" not in fit.to_frame().columns
+    assert row["statistic"] == pytest.approx(row["coef"] / row["se"], rel=1e-12)
+
+
+def test_cox_single_covariate_name_and_column_used_twice():
+    a = cox(GEHAN, duration="time", event="cens", covariates="treat").to_frame()
+    b = cox(GEHAN, duration="time", event="cens", covariates=["treat"]).to_frame()
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(StatsInputError, match="used twice"):
+        cox(GEHAN, duration="time", event="cens", covariates=["treat"], strata="treat")
 
 
 # ---------------------------------------------------------------------------

@@ -16,6 +16,43 @@ resampling                ``bootstrap_ci``
 missing data              ``multiple_imputation``, ``pool_rubin``
 trial design              ``trial_sample_size``, ``minimum_detectable_effect``
 ========================  ==============================================
+
+Inputs
+------
+* Functions whose inputs are a few vectors (``proportion_ci``, ``rate_ratio``,
+  ``risk_difference``, ``paired_change``, ``reliable_change``, ``kaplan_meier``,
+  ``logrank``, ``pool_rubin``) take them as values (numbers, lists, arrays,
+  Series) or, with the keyword ``data=DataFrame``, as column names of ``data``:
+  ``kaplan_meier("days", "escalated", group="cohort", data=df)``,
+  ``paired_change("pre", "post", data=df)``, ``proportion_ci("k", "n", data=df)``
+  (one proportion per row). With ``data`` every such argument must be a column
+  name. ``rate_ratio`` and ``risk_difference`` compare two groups given as single
+  counts, so their ``data`` has one row.
+* Functions that fit a model on several columns (``its_fit``, ``cox``,
+  ``multiple_imputation``) take the DataFrame first and column names as keywords
+  (build a DataFrame from arrays with ``pd.DataFrame({...})``). ``bootstrap_ci``
+  resamples ``data`` itself (values, a tuple of arrays or a DataFrame's rows); its
+  ``strata`` may name a column. ``trial_sample_size`` and
+  ``minimum_detectable_effect`` take design parameters, no data.
+* A name that is not a column raises ``StatsInputError`` naming it and the
+  columns available. Every error is a ``StatsInputError``.
+* Follow-up time in survival analysis is ``duration``; every other option is
+  keyword-only.
+
+Vocabulary of the results
+-------------------------
+* ``n``: the units the row's estimate rests on, after dropping missing values;
+  each function's Returns section says what they are (people, pairs, subjects,
+  time points, units of a proportion). ``n`` is missing (<NA>) for a design
+  (``trial_sample_size``) and for ``pool_rubin`` unless given.
+* ``n_dropped``: rows (units) dropped because a value was missing; a column of
+  every result whose function drops missing values, and an attribute where the
+  result has attributes.
+* ``statistic``: the test statistic (z, t, chi-square, V); ``df`` its degrees of
+  freedom where it has them. ``k``: events or people counted in the row's
+  category.
+* Results compare by identity: ``res == res`` is True, ``==`` between two
+  results is False unless they are the same object, and it never raises.
 """
 
 from __future__ import annotations

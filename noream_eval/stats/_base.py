@@ -1,4 +1,7 @@
-"""Shared pieces of the statistical methods: tidy result tables and input checks."""
+"""Shared pieces of the statistical methods: tidy result tables and result objects.
+
+The input checks are in :mod:`noream_eval.stats._checks`.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from noream_eval.errors import StatsInputError
-
 __all__ = [
     "RESULT_COLUMNS",
     "Estimates",
     "StatsResult",
-    "as_float_array",
-    "check_conf_level",
-    "drop_missing",
     "tidy",
 ]
 
@@ -61,7 +59,9 @@ class StatsResult:
     """Mixin giving result objects ``summary()``, ``_repr_html_()`` and ``str()``.
 
     Subclasses implement :meth:`to_frame` and may set ``title`` and override
-    :meth:`notes`.
+    :meth:`notes`. Result classes are dataclasses declared with ``eq=False``: two
+    results are equal only when they are the same object (their DataFrame and array
+    fields have no single truth value), so ``==`` never raises.
     """
 
     title: str = ""
@@ -90,7 +90,7 @@ class StatsResult:
         return self.summary()
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Estimates(StatsResult):
     """A result that is just a table of estimates.
 
@@ -118,68 +118,3 @@ class Estimates(StatsResult):
 
     def __repr__(self) -> str:
         return self.summary()
-
-
-def as_float_array(x: Any, name: str) -> np.ndarray:
-    """``x`` as a 1-D float array (pandas nullable values become NaN).
-
-    Raises
-    ------
-    StatsInputError
-        If ``x`` is not one-dimensional or not numeric.
-    """
-    if isinstance(x, pd.Series | pd.Index):
-        x = x.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    try:
-        arr = np.asarray(x, dtype="float64")
-    except (TypeError, ValueError):
-        raise StatsInputError(f"{name} must be numeric.") from None
-    if arr.ndim != 1:
-        raise StatsInputError(f"{name} must be one-dimensional, got shape {arr.shape}.")
-    return arr
-
-
-def drop_missing(*arrays: np.ndarray) -> tuple[list[np.ndarray], int]:
-    """Drop positions where any array is NaN; return the arrays and how many were dropped.
-
-    Examples
-    --------
-    >>> (a, b), dropped = drop_missing(np.array([1.0, np.nan, 3.0]), np.array([1.0, 2.0, np.nan]))
-    >>> a.tolist(), dropped
-    ([1.0], 2)
-    """
-    lengths = {len(a) for a in arrays}
-    if len(lengths) > 1:
-        raise StatsInputError(f"inputs have different lengths {sorted(lengths)}.")
-    ok = np.ones(len(arrays[0]), dtype=bool)
-    for a in arrays:
-        ok &= ~np.isnan(a)
-    return [a[ok] for a in arrays], int((~ok).sum())
-
-
-def check_conf_level(conf_level: Any) -> float:
-    """Return ``conf_level`` as a float strictly between 0 and 1.
-
-    Raises
-    ------
-    StatsInputError
-        If it is not a number (booleans included) or not in (0, 1).
-
-    Examples
-    --------
-    >>> check_conf_level(0.9)
-    0.9
-    """
-    if isinstance(conf_level, bool | np.bool_):
-        raise StatsInputError(f"conf_level must be a number such as 0.95, got {conf_level!r}.")
-    try:
-        level = float(conf_level)
-    except (TypeError, ValueError):
-        raise StatsInputError(
-            f"conf_level must be a number such as 0.95, got {conf_level!r}."
-        ) from None
-    if not 0.0 < level < 1.0:
-        raise StatsInputError(
-            f"conf_level must be strictly between 0 and 1 (e.g. 0.95), got {conf_level!r}."
-        )
-    return level

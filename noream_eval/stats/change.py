@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import StatsResult, as_float_array, check_conf_level, tidy
+from noream_eval.stats._base import StatsResult, tidy
+from noream_eval.stats._checks import as_float_array, check_conf_level, drop_missing, from_data
 
 __all__ = [
     "RCI_CRITERION",
@@ -39,7 +40,7 @@ __all__ = [
 RCI_CRITERION = 1.96
 
 #: Categories of :func:`reliable_change`, in display order.
-RELIABLE_CHANGE_CATEGORIES: tuple[str, ...] = ("improved", "no_change", "deteriorated")
+RELIABLE_CHANGE_CATEGORIES: tuple[str, ...] = ("improved", "no_reliable_change", "deteriorated")
 
 #: Above this many non-zero differences the Hodges-Lehmann estimate (which needs
 #: all n(n+1)/2 Walsh averages in memory) is not computed.
@@ -192,7 +193,7 @@ def _decreasing_root(f: Callable[[float], float], lo: float, hi: float, target: 
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Wilcoxon:
     estimate: float
     ci_low: float
@@ -280,7 +281,7 @@ def _wilcoxon(d: np.ndarray, conf_level: float) -> _Wilcoxon:
 # --------------------------------------------------------------------------- paired change
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class PairedChange(StatsResult):
     """Group-level change between two measurements of the same people.
 
@@ -291,7 +292,7 @@ class PairedChange(StatsResult):
     table : pandas.DataFrame
         The tidy result table (rows ``mean_diff``, ``d_z``, ``g_av``, ``wilcoxon``).
     n : int
-        Complete pairs used.
+        Complete pairs used (people with both scores).
     n_dropped : int
         Pairs dropped because pre or post was missing.
     mean_pre, mean_post, sd_pre, sd_post : float
@@ -350,17 +351,26 @@ class PairedChange(StatsResult):
         return self.summary()
 
 
-def paired_change(pre: Any, post: Any, *, conf_level: float = 0.95) -> PairedChange:
+def paired_change(
+    pre: Any,
+    post: Any,
+    *,
+    data: pd.DataFrame | None = None,
+    conf_level: float = 0.95,
+) -> PairedChange:
     """Mean change, paired t-test, d_z, Hedges' g_av and Wilcoxon test for paired scores.
 
     Change is ``post - pre``, so a positive estimate means scores went up.
 
     Parameters
     ----------
-    pre, post : array-like or pandas.Series
+    pre, post : array-like, pandas.Series, or str
         Scores of the same people at baseline and follow-up, one value per
         person in the same order (NaN where missing). Two Series must have
         the same index.
+    data : pandas.DataFrame, optional
+        When given, ``pre`` and ``post`` are column names of ``data`` (one row
+        per person).
     conf_level : float, default 0.95
         Confidence level of every interval.
 
@@ -376,7 +386,8 @@ def paired_change(pre: Any, post: Any, *, conf_level: float = 0.95) -> PairedCha
         - ``p_value``: two-sided p-value of the paired t-test (rows
           ``mean_diff``, ``d_z`` and ``g_av``, which all test "no mean
           change") or of the Wilcoxon signed-rank test.
-        - ``n``: complete pairs used.
+        - ``n``: complete pairs used (people with both scores), the same on
+          every row.
         - ``method``: the estimator, test and interval used.
         - ``statistic``: the paired t statistic, or for ``wilcoxon`` the sum
           V of the ranks of the positive differences (R's ``V`` for
@@ -393,8 +404,8 @@ def paired_change(pre: Any, post: Any, *, conf_level: float = 0.95) -> PairedCha
     ------
     StatsInputError
         If there are fewer than 2 complete pairs, the lengths differ, two
-        Series are indexed differently, a score is infinite or
-        ``conf_level`` is not in (0, 1).
+        Series are indexed differently, a score is infinite, a name is not a
+        column of ``data`` or ``conf_level`` is not in (0, 1).
 
     Notes
     -----
@@ -472,14 +483,21 @@ def paired_change(pre: Any, post: Any, *, conf_level: float = 0.95) -> PairedCha
      wilcoxon     1.000   1.000    1.500    0.010
     >>> res.n, res.n_dropped, round(res.r, 3)
     (10, 0, 0.726)
+
+    The same from a DataFrame:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"pre": [9, 6, 7, 8, 7, 9, 8, 8, 8, 7],
+    ...                    "post": [9, 7, 8, 9, 8, 9, 9, 10, 9, 9]})
+    >>> paired_change("pre", "post", data=df).to_frame()["estimate"].round(3).tolist()
+    [1.0, 1.5, 1.081, 1.0]
     """
     from scipy import stats
 
     level = check_conf_level(conf_level)
-    x, y, _ = _paired_arrays(pre, post)
-    complete = ~(np.isnan(x) | np.isnan(y))
-    n_dropped = int((~complete).sum())
-    x, y = x[complete], y[complete]
+    args = from_data(data, "paired_change", pre=pre, post=post)
+    x, y, _ = _paired_arrays(args["pre"], args["post"])
+    (x, y), n_dropped = drop_missing(x, y)
     n = len(x)
     if n < 2:
         raise StatsInputError(
@@ -635,22 +653,24 @@ def paired_change(pre: Any, post: Any, *, conf_level: float = 0.95) -> PairedCha
 # --------------------------------------------------------------------------- reliable change
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ReliableChange(StatsResult):
-    """Jacobson-Truax reliable change of each person.
+    """Jacobson-Truax reliable change, per category and per person.
 
-    Returned by :func:`reliable_change`. ``to_frame()`` is the per-person
-    table; ``counts()`` and ``shares()`` summarise it; ``summary()`` shows the
-    shares (never individual rows).
+    Returned by :func:`reliable_change`. ``to_frame()`` is the tidy table of
+    the categories (shares with Wilson intervals); ``per_person()`` gives each
+    person's change, RCI and category. ``summary()`` shows the categories,
+    never individual rows.
 
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per person (see :func:`reliable_change`).
+        One row per person (see :meth:`per_person`).
     n : int
-        Complete pairs (classified people).
+        Complete pairs (people with both scores, the people classified).
     n_dropped : int
-        Rows with pre or post missing (kept in the table, not classified).
+        Rows with pre or post missing (kept in the per-person table, not
+        classified).
     sd : float
         Standard deviation used for the standard error of measurement.
     sd_source : str
@@ -666,17 +686,19 @@ class ReliableChange(StatsResult):
         Minimum reliable change, 1.96 * s_diff, in score points.
     higher_is_better : bool
         Direction of improvement.
+    conf_level : float
+        Confidence level of the Wilson intervals of the shares.
 
     Examples
     --------
     >>> rc = reliable_change([20, 22, 18, 25], [26, 21, 14, 26], reliability=0.9, sd=3.0)
     >>> rc.n, rc.n_dropped
     (4, 0)
-    >>> print(rc.shares()[["term", "estimate", "count"]].to_string(index=False))
-            term  estimate  count
-        improved      0.25      1
-       no_change      0.50      2
-    deteriorated      0.25      1
+    >>> print(rc.to_frame()[["term", "estimate", "k", "n"]].to_string(index=False))
+                  term  estimate  k  n
+              improved      0.25  1  4
+    no_reliable_change      0.50  2  4
+          deteriorated      0.25  1  4
     """
 
     table: pd.DataFrame
@@ -689,79 +711,61 @@ class ReliableChange(StatsResult):
     s_diff: float
     threshold: float
     higher_is_better: bool
+    conf_level: float = 0.95
 
     title = "Reliable change (Jacobson & Truax 1991)"
 
     def to_frame(self) -> pd.DataFrame:
-        """A copy of the per-person table (original index kept)."""
-        return self.table.copy()
-
-    def counts(self, *, conf_level: float = 0.95) -> pd.DataFrame:
-        """People per category with shares and Wilson intervals.
-
-        Parameters
-        ----------
-        conf_level : float, default 0.95
-            Confidence level of the Wilson intervals.
+        """One row per category, its share of the people classified and a Wilson interval.
 
         Returns
         -------
         pandas.DataFrame
-            One row per category (``improved``, ``no_change``,
-            ``deteriorated``; zeros included) with columns ``category``,
-            ``n`` (people in the category), ``share`` (n divided by the
-            complete pairs), ``ci_low`` and ``ci_high`` (Wilson score
-            interval of the share, statsmodels ``proportion_confint``).
+            One row per category, in the order ``improved``,
+            ``no_reliable_change``, ``deteriorated`` (zeros included), with
+            columns ``term`` (the category), ``estimate`` (share of the complete
+            pairs, k / n), ``ci_low``, ``ci_high`` (Wilson score interval,
+            statsmodels ``proportion_confint``), ``p_value`` (NaN: no test),
+            ``n`` (complete pairs, the denominator, the same on every row),
+            ``method``, ``k`` (people in the category), ``conf_level`` and
+            ``n_dropped`` (rows with pre or post missing, not classified).
         """
         from statsmodels.stats.proportion import proportion_confint
 
-        level = check_conf_level(conf_level)
         cats = self.table["category"]
         k = np.array([int((cats == c).sum()) for c in RELIABLE_CHANGE_CATEGORIES])
-        share = k / self.n
-        lo, hi = proportion_confint(k, self.n, alpha=1.0 - level, method="wilson")
-        return pd.DataFrame(
+        lo, hi = proportion_confint(k, self.n, alpha=1.0 - self.conf_level, method="wilson")
+        method = f"share of complete pairs; Wilson score interval, {self.conf_level:.0%}"
+        rows = [
             {
-                "category": list(RELIABLE_CHANGE_CATEGORIES),
-                "n": k.astype("int64"),
-                "share": share.astype("float64"),
-                "ci_low": np.asarray(lo, dtype="float64"),
-                "ci_high": np.asarray(hi, dtype="float64"),
+                "term": cat,
+                "estimate": kk / self.n,
+                "ci_low": float(low),
+                "ci_high": float(high),
+                "n": self.n,
+                "method": method,
+                "k": int(kk),
+                "conf_level": self.conf_level,
+                "n_dropped": self.n_dropped,
             }
-        )
+            for cat, kk, low, high in zip(
+                RELIABLE_CHANGE_CATEGORIES, k, np.atleast_1d(lo), np.atleast_1d(hi), strict=True
+            )
+        ]
+        return tidy(rows, extra=("k", "conf_level", "n_dropped"))
 
-    def shares(self, *, conf_level: float = 0.95) -> pd.DataFrame:
-        """The shares as a tidy result table.
-
-        Parameters
-        ----------
-        conf_level : float, default 0.95
-            Confidence level of the Wilson intervals.
+    def per_person(self) -> pd.DataFrame:
+        """Each person's scores, change, RCI and category (a copy; the input index kept).
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``term`` (the category), ``estimate`` (share of the
-            complete pairs), ``ci_low``, ``ci_high`` (Wilson score interval),
-            ``p_value`` (NaN: no test), ``n`` (complete pairs, the
-            denominator), ``method``, ``count`` (people in the category) and
-            ``n_dropped`` (rows with pre or post missing, not classified).
+            One row per input row with columns ``pre``, ``post``, ``change``
+            (post - pre), ``rci`` (change / S_diff) and ``category``
+            (categorical: ``improved``, ``no_reliable_change`` or
+            ``deteriorated``; missing for rows lacking pre or post).
         """
-        c = self.counts(conf_level=conf_level)
-        rows = [
-            {
-                "term": row.category,
-                "estimate": row.share,
-                "ci_low": row.ci_low,
-                "ci_high": row.ci_high,
-                "n": self.n,
-                "method": "share of complete pairs; Wilson score interval",
-                "count": int(row.n),
-                "n_dropped": self.n_dropped,
-            }
-            for row in c.itertuples(index=False)
-        ]
-        return tidy(rows, extra=("count", "n_dropped"))
+        return self.table.copy()
 
     def notes(self) -> list[str]:
         """The parameters used and the missing-data rule."""
@@ -777,20 +781,9 @@ class ReliableChange(StatsResult):
             f"SEM = {_fmt(self.sem)}.",
             f"Reliable change when |RCI| > {RCI_CRITERION}, i.e. a change of more than "
             f"{_fmt(self.threshold)} points; {direction} scores are better.",
-            f"{self.n_dropped} row(s) lacked pre or post: kept in to_frame() with NaN change "
-            "and RCI and no category, and left out of counts and shares.",
+            f"{self.n_dropped} row(s) lacked pre or post: kept in per_person() with NaN "
+            "change and RCI and no category, and left out of the shares.",
         ]
-
-    def summary(self) -> str:
-        """The shares table and notes as plain text (no individual rows)."""
-        with pd.option_context("display.width", 120, "display.max_columns", 30):
-            body = self.shares().to_string(index=False, float_format=lambda v: f"{v:.4g}")
-        return "\n".join([self.title, body, *self.notes()])
-
-    def _repr_html_(self) -> str:
-        notes = "".join(f"<br><small>{line}</small>" for line in self.notes())
-        table = self.shares().to_html(index=False, float_format=lambda v: f"{v:.4g}")
-        return f"<p><b>{self.title}</b></p>{table}{notes}"
 
     def __repr__(self) -> str:
         return self.summary()
@@ -839,15 +832,17 @@ def reliable_change(
     reliability: float,
     sd: float | None = None,
     higher_is_better: bool = True,
+    data: pd.DataFrame | None = None,
+    conf_level: float = 0.95,
 ) -> ReliableChange:
-    """Jacobson-Truax reliable change index for each person.
+    """Jacobson-Truax reliable change index for each person, and the shares per category.
 
     Parameters
     ----------
-    pre, post : array-like or pandas.Series
+    pre, post : array-like, pandas.Series, or str
         Each person's baseline and follow-up score, in the same order (NaN
         where missing). Two Series must have the same index; the index of a
-        Series is kept in the per-person table.
+        Series (or of ``data``) is kept in the per-person table.
     reliability : float
         Reliability of the measure, strictly between 0 and 1 (Cronbach's
         alpha or a test-retest correlation).
@@ -857,21 +852,28 @@ def reliable_change(
     higher_is_better : bool, default True
         Whether an increase is an improvement (False for symptom scales or
         the ONS4 anxiety item).
+    data : pandas.DataFrame, optional
+        When given, ``pre`` and ``post`` are column names of ``data`` (one row
+        per person).
+    conf_level : float, default 0.95
+        Confidence level of the Wilson intervals of the shares.
 
     Returns
     -------
     ReliableChange
-        ``.to_frame()`` has one row per input row (index kept) with columns:
+        ``.to_frame()`` is tidy, one row per category (``improved``,
+        ``no_reliable_change``, ``deteriorated``): ``term`` (the category),
+        ``estimate`` (its share of the complete pairs), ``ci_low``,
+        ``ci_high`` (Wilson interval), ``p_value`` (NaN), ``n`` (complete
+        pairs: the people classified, the denominator), ``method``, ``k``
+        (people in the category), ``conf_level``, ``n_dropped`` (rows with
+        pre or post missing).
 
-        - ``pre``, ``post``: the scores.
-        - ``change``: post - pre.
-        - ``rci``: change / S_diff.
-        - ``category``: ``improved``, ``no_change`` or ``deteriorated``
-          (categorical; missing for rows lacking pre or post).
-
-        ``.counts()`` and ``.shares()`` give the people and shares per
-        category with Wilson intervals; attributes ``sd``, ``reliability``,
-        ``sem``, ``s_diff``, ``threshold``, ``n`` and ``n_dropped``.
+        ``.per_person()`` has one row per input row (index kept) with columns
+        ``pre``, ``post``, ``change`` (post - pre), ``rci`` (change / S_diff)
+        and ``category`` (categorical; missing for rows lacking pre or post).
+        Attributes ``sd``, ``reliability``, ``sem``, ``s_diff``,
+        ``threshold``, ``n`` and ``n_dropped``.
 
     Raises
     ------
@@ -879,7 +881,8 @@ def reliable_change(
         If reliability is not strictly between 0 and 1; sd is not positive;
         sd must be estimated and there are fewer than 2 complete pairs or
         their baseline scores do not vary; there is no complete pair; the
-        lengths or Series indexes differ; or higher_is_better is not a bool.
+        lengths or Series indexes differ; a name is not a column of ``data``;
+        higher_is_better is not a bool; or conf_level is not in (0, 1).
 
     Notes
     -----
@@ -893,8 +896,8 @@ def reliable_change(
 
     Missing data: rows with pre or post missing stay in the per-person table
     with NaN ``change`` and ``rci`` and no category; they are counted in
-    ``n_dropped`` and left out of the SD estimate, the counts and the shares
-    (whose denominator is the complete pairs).
+    ``n_dropped`` and left out of the SD estimate and the shares (whose
+    denominator is the complete pairs).
 
     References
     ----------
@@ -921,21 +924,24 @@ def reliable_change(
     ...     {"pre": [20.0, 22.0, 18.0, 25.0, None], "post": [26.0, 21.0, 14.0, 26.0, 24.0]},
     ...     index=["a", "b", "c", "d", "e"],
     ... )
-    >>> rc = reliable_change(scores["pre"], scores["post"], reliability=0.9, sd=3.0)
+    >>> rc = reliable_change("pre", "post", reliability=0.9, sd=3.0, data=scores)
     >>> print(f"{rc.threshold:.4f}")
     2.6296
-    >>> rc.to_frame()["category"].tolist()
-    ['improved', 'no_change', 'deteriorated', 'no_change', nan]
-    >>> print(rc.counts().round(3).to_string(index=False))
-        category  n  share  ci_low  ci_high
-        improved  1   0.25   0.046    0.699
-       no_change  2   0.50   0.150    0.850
-    deteriorated  1   0.25   0.046    0.699
+    >>> rc.per_person()["category"].tolist()
+    ['improved', 'no_reliable_change', 'deteriorated', 'no_reliable_change', nan]
+    >>> frame = rc.to_frame()[["term", "k", "n", "estimate", "ci_low", "ci_high", "n_dropped"]]
+    >>> print(frame.round(3).to_string(index=False))
+                  term  k  n  estimate  ci_low  ci_high  n_dropped
+              improved  1  4      0.25   0.046    0.699          1
+    no_reliable_change  2  4      0.50   0.150    0.850          1
+          deteriorated  1  4      0.25   0.046    0.699          1
     """
     rel = _check_reliability(reliability)
+    level = check_conf_level(conf_level)
     if not isinstance(higher_is_better, bool | np.bool_):
         raise StatsInputError(f"higher_is_better must be True or False, got {higher_is_better!r}.")
-    x, y, index = _paired_arrays(pre, post)
+    args = from_data(data, "reliable_change", pre=pre, post=post)
+    x, y, index = _paired_arrays(args["pre"], args["post"])
     complete = ~(np.isnan(x) | np.isnan(y))
     n = int(complete.sum())
     n_dropped = len(x) - n
@@ -968,7 +974,7 @@ def reliable_change(
     up = rci > RCI_CRITERION
     down = rci < -RCI_CRITERION
     better, worse = (up, down) if higher_is_better else (down, up)
-    labels = np.where(better, "improved", np.where(worse, "deteriorated", "no_change"))
+    labels = np.where(better, "improved", np.where(worse, "deteriorated", "no_reliable_change"))
     category = pd.Categorical(
         np.where(complete, labels, None), categories=list(RELIABLE_CHANGE_CATEGORIES)
     )
@@ -987,4 +993,5 @@ def reliable_change(
         s_diff=s_diff,
         threshold=RCI_CRITERION * s_diff,
         higher_is_better=bool(higher_is_better),
+        conf_level=level,
     )

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import Estimates, check_conf_level, tidy
+from noream_eval.stats._base import Estimates, tidy
+from noream_eval.stats._checks import check_conf_level, check_frame, column
 
 __all__ = ["multiple_imputation", "pool_rubin"]
 
@@ -33,6 +34,7 @@ _POOL_COLUMNS = (
     "lambda_",
     "fmi",
     "conf_level",
+    "n_dropped",
 )
 
 
@@ -40,9 +42,10 @@ def pool_rubin(
     estimates: Any,
     variances: Any,
     *,
+    data: pd.DataFrame | None = None,
     df_complete: float | Sequence[float] | None = None,
     conf_level: float = 0.95,
-    term: str | Sequence[str] = "estimate",
+    term: str | Sequence[str] | None = None,
     n: int | None = None,
 ) -> Estimates:
     """Pool estimates from ``m`` imputed data sets by Rubin's rules.
@@ -55,6 +58,11 @@ def pool_rubin(
         A DataFrame's column names become the terms.
     variances : array_like or pandas.DataFrame
         Their squared standard errors :math:`U_l`, same shape.
+    data : pandas.DataFrame, optional
+        When given, ``estimates`` and ``variances`` are column names of
+        ``data`` (one row per imputation): one name each for one quantity, or
+        equal-length lists of names for several. The terms are then the
+        estimate column names unless ``term`` is given.
     df_complete : float or sequence of float, optional
         Degrees of freedom of the complete-data analysis :math:`\\nu_{com}`
         (e.g. ``n - 1`` for a mean, ``n - p`` for a regression), one for all
@@ -63,11 +71,13 @@ def pool_rubin(
         Rubin's (1987) large-sample degrees of freedom.
     conf_level : float, default 0.95
         Confidence level of the t interval.
-    term : str or sequence of str, default "estimate"
-        Names of the quantities: one per column. A single name for ``k > 1``
-        columns is numbered ``name_1 ... name_k``. Ignored for a DataFrame.
+    term : str or sequence of str, optional
+        Names of the quantities: one per column (default ``"estimate"``). A
+        single name for ``k > 1`` columns is numbered ``name_1 ... name_k``.
+        Ignored when ``estimates`` is a DataFrame.
     n : int, optional
-        Number of units the analysis rests on, reported in the ``n`` column.
+        Number of units each complete-data analysis rests on (e.g. the rows
+        of the imputed data), reported in the ``n`` column.
 
     Returns
     -------
@@ -78,7 +88,8 @@ def pool_rubin(
         - ``estimate``: pooled estimate :math:`\\bar Q`.
         - ``ci_low``, ``ci_high``: :math:`\\bar Q \\pm t_{\\nu, 1-\\alpha/2}\\sqrt T`.
         - ``p_value``: two-sided test of :math:`Q = 0` on :math:`\\nu` df.
-        - ``n``: the ``n`` argument (missing when not given).
+        - ``n``: the ``n`` argument, the units of each complete-data analysis
+          (missing when not given).
         - ``method``: e.g. ``"Rubin's rules (m = 20), Barnard-Rubin df"``.
         - ``se``: :math:`\\sqrt T`.
         - ``m``: imputations pooled for this term.
@@ -91,13 +102,15 @@ def pool_rubin(
           :math:`\\lambda`.
         - ``fmi``: fraction of missing information :math:`\\gamma`.
         - ``conf_level``: the confidence level.
+        - ``n_dropped``: imputations left out of this term's pooling because
+          its estimate or variance was missing.
 
     Raises
     ------
     StatsInputError
         Shapes differ; fewer than 2 usable imputations for a term; negative or
-        infinite variances; all variances zero; bad ``df_complete``,
-        ``conf_level`` or ``term``.
+        infinite variances; all variances zero; a name that is not a column of
+        ``data``; bad ``df_complete``, ``conf_level`` or ``term``.
 
     Notes
     -----
@@ -132,7 +145,7 @@ def pool_rubin(
 
     Missing data: an imputation whose estimate or variance for a term is
     missing (NaN) is left out of that term's pooling; ``m`` then counts the
-    imputations used and the notes say how many were left out.
+    imputations used, ``n_dropped`` those left out, and the notes say so.
 
     References
     ----------
@@ -153,10 +166,22 @@ def pool_rubin(
     [1.3, 0.048, 0.025, 0.078]
     >>> row["method"]
     "Rubin's rules (m = 5), Barnard-Rubin df"
+
+    From a DataFrame with one row per imputation:
+
+    >>> import pandas as pd
+    >>> fits = pd.DataFrame({"change": [1.2, 1.5, 1.1, 1.4, 1.3],
+    ...                      "change_var": [0.04, 0.05, 0.04, 0.06, 0.05]})
+    >>> pool_rubin("change", "change_var", data=fits).to_frame()["term"].tolist()
+    ['change']
     """
     from scipy import stats
 
     conf_level = check_conf_level(conf_level)
+    if data is not None:
+        estimates, variances, term = _pool_columns(data, estimates, variances, term)
+    if term is None:
+        term = "estimate"
     q, names = _as_matrix(estimates, "estimates", term)
     u, _ = _as_matrix(variances, "variances", names)
     if (
@@ -197,7 +222,7 @@ def pool_rubin(
                 "and were left out."
             )
         row = _pool_one(q[ok, j], u[ok, j], nu_com[j], conf_level, stats)
-        rows.append({"term": name, "n": n, **row})
+        rows.append({"term": name, "n": n, **row, "n_dropped": len(ok) - m})
 
     br = [np.isfinite(v) for v in nu_com]
     m_used = sorted({r["m"] for r in rows})
@@ -212,6 +237,7 @@ def pool_rubin(
         r["method"] = f"Rubin's rules (m = {m_text}), {df_text}"
     table = tidy(rows, extra=_POOL_COLUMNS)
     table["m"] = table["m"].astype("int64")
+    table["n_dropped"] = table["n_dropped"].astype("int64")
     if any(r["between_var"] == 0 for r in rows):
         details.append(
             "Terms with no between-imputation variance (nothing imputed affects them) keep "
@@ -222,6 +248,35 @@ def pool_rubin(
         title="Multiple imputation: Rubin's rules",
         details=tuple(details),
     )
+
+
+def _pool_columns(
+    data: pd.DataFrame, estimates: Any, variances: Any, term: Any
+) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
+    """The estimate and variance columns named in ``data``; the terms default to their names."""
+    check_frame(data, "pool_rubin")
+    est_names = [estimates] if isinstance(estimates, str) else list(estimates)
+    var_names = [variances] if isinstance(variances, str) else list(variances)
+    if len(est_names) != len(var_names):
+        raise StatsInputError(
+            f"pool_rubin: {len(est_names)} estimate column(s) but {len(var_names)} variance "
+            "column(s); give one variance column per estimate column."
+        )
+    est = pd.DataFrame({str(c): column(data, c, "estimates", func="pool_rubin") for c in est_names})
+    var = pd.DataFrame({str(c): column(data, c, "variances", func="pool_rubin") for c in var_names})
+    if term is None:
+        term = list(est.columns)
+    elif isinstance(term, str):
+        term = [term] if len(est_names) == 1 else [f"{term}_{j + 1}" for j in range(len(est_names))]
+    else:
+        term = [str(t) for t in term]
+        if len(term) != len(est_names):
+            raise StatsInputError(
+                f"term gives {len(term)} names for {len(est_names)} estimate columns."
+            )
+    est.columns = term
+    var.columns = term
+    return est, var, term
 
 
 def _pool_one(
@@ -452,8 +507,7 @@ def multiple_imputation(
     >>> res.notes()[0]
     'Imputed values: followup 16 of 60 (26.7%).'
     """
-    if not isinstance(data, pd.DataFrame):
-        raise StatsInputError("data must be a pandas DataFrame with one row per unit.")
+    check_frame(data, "multiple_imputation")
     if not callable(analysis):
         raise StatsInputError("analysis must be a function taking a DataFrame.")
     for name, value, low in (("m", m, 2), ("n_burnin", n_burnin, 0), ("k_pmm", k_pmm, 1)):
@@ -559,9 +613,8 @@ def _imputation_variables(data: pd.DataFrame, variables: Sequence[str] | None) -
     if isinstance(variables, str):
         variables = [variables]
     names = list(variables)
-    unknown = [c for c in names if c not in data.columns]
-    if unknown:
-        raise StatsInputError(f"variables {unknown} are not columns of data.")
+    for c in names:
+        column(data, c, "variables", func="multiple_imputation")
     if len(set(names)) != len(names):
         raise StatsInputError("variables lists a column twice.")
     if not names:

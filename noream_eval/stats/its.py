@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,12 +18,13 @@ import numpy as np
 import pandas as pd
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import (
-    StatsResult,
+from noream_eval.stats._base import StatsResult, tidy
+from noream_eval.stats._checks import (
     as_float_array,
     check_conf_level,
+    check_frame,
+    column,
     drop_missing,
-    tidy,
 )
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["ITSFit", "its_fit"]
 
 Family = Literal["poisson", "quasipoisson", "negbin"]
+Inference = Literal["z", "t"]
 
 _FAMILIES: tuple[str, ...] = ("poisson", "quasipoisson", "negbin")
 _FAMILY_LABEL = {
@@ -42,6 +45,10 @@ _FAMILY_LABEL = {
 _ALPHA_MIN = 1e-8
 _ALPHA_MAX = 1e4
 _EFFECT_TERMS = ("level_change", "trend", "slope_change")
+# Convergence tolerance of the IRLS fits (statsmodels' default 1e-8 leaves coefficients
+# near zero with relative errors of about 1e-5).
+_IRLS_TOL = 1e-12
+_RESERVED_TERMS = ("intercept", *_EFFECT_TERMS)
 
 
 def _default_hac_lags(n: int) -> int:
@@ -64,7 +71,8 @@ class ITSFit(StatsResult):
         The tidy effect table returned by :meth:`to_frame`.
     params : pandas.Series
         Coefficients on the log scale, indexed by design column (``intercept``,
-        ``level_change``, ``trend``, ``slope_change``, ``sin1``.., ``cos1``..).
+        ``level_change``, ``trend``, ``slope_change``, the ``covariates``, ``sin1``..,
+        ``cos1``..).
     cov : pandas.DataFrame
         Covariance matrix of ``params`` (model-based, or Newey-West when requested).
     design : pandas.DataFrame
@@ -76,14 +84,18 @@ class ITSFit(StatsResult):
         ``"poisson"``, ``"quasipoisson"`` or ``"negbin"``.
     dispersion : float
         1 for Poisson (fixed); Pearson chi-squared / residual df for quasi-Poisson; the
-        maximum-likelihood ``alpha`` (Var = mu + alpha mu^2) for the negative binomial.
+        maximum-likelihood ``alpha`` (Var = mu + alpha mu^2) for the negative binomial,
+        i.e. 1 / theta of R's ``MASS::glm.nb``.
     pearson_dispersion : float
         Pearson chi-squared / residual df of the fitted model, for every family (a check
         of the variance assumption: about 1 when it holds).
     n : int
-        Number of time points used.
+        Number of time points used (rows of ``data`` after dropping missing values).
     n_dropped : int
         Rows dropped because a used column was missing.
+    df_resid : int
+        Residual degrees of freedom, n minus the number of coefficients (the df of the
+        t distribution with ``inference="t"``).
     hac_lags : int or None
         Newey-West lag when HAC standard errors were requested, else None.
     conf_level : float
@@ -96,6 +108,12 @@ class ITSFit(StatsResult):
         Names of the outcome and time columns (used to label the plot).
     details : tuple of str
         Notes printed under the table.
+    inference : {"z", "t"}
+        Reference distribution of the p-values and intervals: normal, or t on
+        ``df_resid`` degrees of freedom.
+    covariates : tuple of str
+        Extra columns in the model (e.g. a known shock), held at their observed values
+        in the counterfactual.
 
     Examples
     --------
@@ -127,8 +145,11 @@ class ITSFit(StatsResult):
     conf_level: float
     intervention_time: float
     ljung_box: pd.DataFrame
+    df_resid: int
     labels: tuple[str, str] = ("outcome", "time")
     details: tuple[str, ...] = ()
+    inference: str = "z"
+    covariates: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -177,9 +198,9 @@ class ITSFit(StatsResult):
         """Observed, fitted and counterfactual counts at every time point used.
 
         The counterfactual sets ``post`` (and the slope change) to 0 and keeps the trend,
-        the seasonal terms and the offset, i.e. the pre-intervention trend projected over
-        the post period. Both lines are on the count scale of ``observed`` (divide by the
-        offset for rates).
+        the seasonal terms, the covariates (at their observed values) and the offset, i.e.
+        the pre-intervention trend projected over the post period. Both lines are on the
+        count scale of ``observed`` (divide by the offset for rates).
 
         Returns
         -------
@@ -187,7 +208,8 @@ class ITSFit(StatsResult):
             ``time``, ``post`` (bool), ``observed``, ``fitted``, ``fitted_ci_low``,
             ``fitted_ci_high``, ``counterfactual``, ``counterfactual_ci_low``,
             ``counterfactual_ci_high``. Intervals are Wald intervals on the log scale,
-            ``exp(eta +/- z se(eta))``, using the same covariance matrix as the effects.
+            ``exp(eta +/- q se(eta))``, with the same covariance matrix and the same
+            quantile q (normal, or t with ``inference="t"``) as the effects.
 
         Examples
         --------
@@ -206,9 +228,7 @@ class ITSFit(StatsResult):
         18  19.0      48.0    35.2            48.5
         35  36.0      50.0    43.7            60.2
         """
-        from scipy import stats
-
-        z = float(stats.norm.ppf(0.5 + self.conf_level / 2.0))
+        z = _quantile(self.conf_level, self.inference, self.df_resid)
         x = self.design.to_numpy(dtype=float)
         x_cf = self.design.copy()
         for term in ("level_change", "slope_change"):
@@ -296,13 +316,39 @@ class ITSFit(StatsResult):
         return ax
 
 
+def _quantile(conf_level: float, inference: str, df_resid: int) -> float:
+    """Two-sided critical value: normal, or t on the residual degrees of freedom."""
+    from scipy import stats
+
+    if inference == "t":
+        return float(stats.t.ppf(0.5 + conf_level / 2.0, df_resid))
+    return float(stats.norm.ppf(0.5 + conf_level / 2.0))
+
+
+def _newey_west(
+    x: np.ndarray, y: np.ndarray, mu: np.ndarray, alpha: float, lags: int
+) -> np.ndarray:
+    """Newey-West HAC covariance of a log-link GLM, as R's ``sandwich::NeweyWest`` on a
+    ``glm`` or ``glm.nb`` fit with ``prewhite = FALSE`` (``adjust = FALSE``, its default).
+
+    Bread: the expected information X'WX, W = mu^2 / V(mu), V(mu) = mu + alpha mu^2
+    (alpha = 0: Poisson). Scores s_t = x_t mu_t (y_t - mu_t) / V(mu_t). Meat: Bartlett
+    weights 1 - l / (lags + 1) on the lag-l cross-products, no n / (n - k) factor.
+    """
+    v = mu + alpha * mu**2
+    w = mu**2 / v
+    bread = np.linalg.inv((x.T * w) @ x)
+    score = x * (mu * (y - mu) / v)[:, None]
+    meat = score.T @ score
+    for lag in range(1, lags + 1):
+        g = score[lag:].T @ score[:-lag]
+        meat += (1.0 - lag / (lags + 1.0)) * (g + g.T)
+    cov = bread @ meat @ bread
+    return (cov + cov.T) / 2.0
+
+
 def _column(data: pd.DataFrame, name: str, role: str) -> np.ndarray:
-    if name not in data.columns:
-        raise StatsInputError(
-            f"column {name!r} (given as {role}) is not in the data; "
-            f"available columns: {', '.join(map(str, data.columns))}."
-        )
-    series = data[name]
+    series = column(data, name, role)
     if pd.api.types.is_datetime64_any_dtype(series):
         raise StatsInputError(
             f"column {name!r} ({role}) holds dates; give a numeric time index instead "
@@ -325,10 +371,16 @@ def _check_options(
     season: str | None,
     newey_west: bool,
     maxlags: int | None,
+    inference: str,
     conf_level: float,
 ) -> None:
     if family not in _FAMILIES:
         raise StatsInputError(f"family must be one of {', '.join(_FAMILIES)}; got {family!r}.")
+    if inference not in ("z", "t"):
+        raise StatsInputError(
+            f"inference must be 'z' (normal) or 't' (t on the residual df, as R's "
+            f"summary.glm for quasi-Poisson); got {inference!r}."
+        )
     if isinstance(harmonics, bool) or not isinstance(harmonics, int | np.integer) or harmonics < 0:
         raise StatsInputError(f"harmonics must be a whole number >= 0; got {harmonics!r}.")
     if not isinstance(period, int | float | np.integer | np.floating) or not period > 0:
@@ -351,13 +403,53 @@ def _check_options(
     check_conf_level(conf_level)
 
 
+def _check_covariates(
+    covariates: Any,
+    outcome: str,
+    time: str,
+    post: str,
+    offset: str | None,
+    season: str | None,
+    harmonics: int,
+) -> tuple[str, ...]:
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    try:
+        covs = tuple(covariates)
+    except TypeError:
+        raise StatsInputError(
+            f"covariates must be a list of column names; got {covariates!r}."
+        ) from None
+    seasonal = {f"{kind}{j}" for kind in ("sin", "cos") for j in range(1, harmonics + 1)}
+    used = {outcome: "outcome", time: "time", post: "post"}
+    if offset is not None:
+        used[offset] = "offset"
+    if season is not None:
+        used[season] = "season"
+    for c in covs:
+        if not isinstance(c, str):
+            raise StatsInputError(f"covariates must be column names (text); got {c!r}.")
+        if c in used:
+            raise StatsInputError(
+                f"covariate {c!r} is already in the model as {used[c]}; leave it out of covariates."
+            )
+        if c in _RESERVED_TERMS or c in seasonal:
+            raise StatsInputError(
+                f"covariate {c!r} has the name of a term of the segmented model; rename the "
+                "column (e.g. data.rename(columns={...}))."
+            )
+    if len(set(covs)) != len(covs):
+        raise StatsInputError(f"covariates are listed more than once: {list(covs)}.")
+    return covs
+
+
 def _refit(model: Any, res: Any, **kw: Any) -> Any:
     """One more IRLS pass from the converged estimates, so that the covariance is computed
     from the weights at the final estimates (not those of the last-but-one iteration)."""
-    return model.fit(start_params=res.params, **kw)
+    return model.fit(start_params=res.params, tol=_IRLS_TOL, **kw)
 
 
-def _fit_negbin(y: np.ndarray, x: np.ndarray, off: np.ndarray, fit_kw: dict[str, Any]) -> Any:
+def _fit_negbin(y: np.ndarray, x: np.ndarray, off: np.ndarray) -> tuple[Any, float]:
     """ML negative binomial (NB2): profile the log-likelihood over alpha, GLM for beta."""
     import statsmodels.api as sm
     from scipy import optimize
@@ -371,7 +463,7 @@ def _fit_negbin(y: np.ndarray, x: np.ndarray, off: np.ndarray, fit_kw: dict[str,
         # Warnings at trial values of alpha far from the optimum say nothing about the fit.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = nb_model(math.exp(log_alpha)).fit(start_params=start[0])
+            res = nb_model(math.exp(log_alpha)).fit(start_params=start[0], tol=_IRLS_TOL)
         if np.all(np.isfinite(res.params)):
             start[0] = res.params
         return -float(res.llf)
@@ -386,7 +478,7 @@ def _fit_negbin(y: np.ndarray, x: np.ndarray, off: np.ndarray, fit_kw: dict[str,
         log_alpha = lo
     alpha = math.exp(log_alpha)
     model = nb_model(alpha)
-    return _refit(model, model.fit(), **fit_kw), alpha
+    return _refit(model, model.fit(tol=_IRLS_TOL)), alpha
 
 
 def its_fit(
@@ -396,6 +488,7 @@ def its_fit(
     time: str,
     post: str,
     offset: str | None = None,
+    covariates: Sequence[str] = (),
     family: Family = "poisson",
     harmonics: int = 0,
     period: int = 12,
@@ -403,6 +496,7 @@ def its_fit(
     slope_change: bool = False,
     newey_west: bool = False,
     maxlags: int | None = None,
+    inference: Inference = "z",
     conf_level: float = 0.95,
 ) -> ITSFit:
     r"""Segmented regression for an interrupted time series of counts.
@@ -412,11 +506,12 @@ def its_fit(
     .. math::
 
         \log E[Y_t] = \log(\text{offset}_t) + \beta_0 + \beta_1 t + \beta_2 X_t
-        + \beta_3 X_t (t - t_0) + \sum_{k=1}^{K}
+        + \beta_3 X_t (t - t_0) + \sum_j \theta_j c_{jt} + \sum_{k=1}^{K}
         \left[\gamma_k \sin\frac{2\pi k s_t}{P} + \delta_k \cos\frac{2\pi k s_t}{P}\right]
 
     where :math:`X_t` is ``post`` (0 before, 1 from the interruption), :math:`t_0` the
-    time of the first post point, :math:`s_t` the position in the seasonal cycle and
+    time of the first post point, :math:`c_{jt}` the ``covariates`` (e.g. a 0/1 column
+    for the COVID-19 months), :math:`s_t` the position in the seasonal cycle and
     :math:`P` the ``period`` (Lopez Bernal, Cummins & Gasparrini 2017). The slope-change
     term is included only with ``slope_change=True`` and the Fourier pairs only with
     ``harmonics=K > 0``.
@@ -435,6 +530,12 @@ def its_fit(
     offset : str, optional
         Column whose log is the offset (e.g. population, number of open cases); must be
         positive. Estimates are then rate ratios per unit of the offset.
+    covariates : sequence of str, default ()
+        Extra numeric (or boolean) columns entered as they are, e.g. a 0/1 indicator of
+        the COVID-19 months, which then gets a level shift of its own instead of being
+        read as part of the intervention effect. Each has its own row in
+        ``to_frame()`` and is held at its observed values in the counterfactual. A
+        single string names one column.
     family : {"poisson", "quasipoisson", "negbin"}
         ``"poisson"``: variance = mean. ``"quasipoisson"``: variance = phi * mean, phi =
         Pearson chi-squared / residual df (R's ``quasipoisson``). ``"negbin"``: NB2,
@@ -453,26 +554,37 @@ def its_fit(
         Use Newey-West (HAC, Bartlett kernel) standard errors instead of model-based ones.
     maxlags : int, optional
         Newey-West lag; default floor(4 (n/100)^(2/9)). Only with ``newey_west=True``.
+    inference : {"z", "t"}, default "z"
+        Reference distribution of the p-values and intervals: ``"z"`` the normal
+        distribution (Wald z, as ``Epi::ci.lin`` and R's ``summary`` for Poisson and
+        ``glm.nb`` fits); ``"t"`` the t distribution on the residual degrees of freedom
+        n - p, as R's ``summary.glm`` reports a quasi-Poisson fit (whose dispersion is
+        estimated). The notes and the ``method`` column say which was used.
     conf_level : float
         Confidence level of the Wald intervals.
 
     Returns
     -------
     ITSFit
-        ``.to_frame()`` has one row per effect, ``level_change``, ``trend`` and (with
-        ``slope_change=True``) ``slope_change``, with columns:
+        ``.to_frame()`` has one row per effect, ``level_change``, ``trend``, (with
+        ``slope_change=True``) ``slope_change``, then one row per covariate, with columns:
 
-        - ``term``: the effect.
+        - ``term``: the effect, or the covariate's column name.
         - ``estimate``: exp(coef), a ratio. ``level_change``: ratio of the expected count
           at the first post point to the pre-intervention trend projected there;
           ``trend``: ratio per one unit of time before the intervention;
-          ``slope_change``: ratio of the post to the pre trend, per unit of time.
-        - ``ci_low``, ``ci_high``: Wald interval exp(coef -/+ z se).
-        - ``p_value``: two-sided Wald z test of coef = 0.
-        - ``n``: number of time points used.
-        - ``method``: model and standard-error type.
+          ``slope_change``: ratio of the post to the pre trend, per unit of time;
+          a covariate: ratio per unit of the covariate (for a 0/1 indicator, of the
+          flagged periods to the others).
+        - ``ci_low``, ``ci_high``: Wald interval exp(coef -/+ q se), q the normal
+          quantile (or the t quantile with ``inference="t"``).
+        - ``p_value``: two-sided Wald test of coef = 0 (z, or t on ``df``).
+        - ``n``: number of time points used (rows of ``data`` after dropping missing
+          values), the same on every row.
+        - ``method``: model, standard-error type and reference distribution.
         - ``coef``, ``se``: coefficient and standard error on the log scale.
-        - ``statistic``: coef / se.
+        - ``statistic``: coef / se (z, or t).
+        - ``df``: residual degrees of freedom with ``inference="t"``; NaN with ``"z"``.
         - ``dispersion``: see :attr:`ITSFit.dispersion` (1 for Poisson, phi for
           quasi-Poisson, alpha for the negative binomial).
         - ``family``: the family.
@@ -487,7 +599,8 @@ def its_fit(
     Raises
     ------
     StatsInputError
-        Missing columns; dates as time; duplicated time points; ``post`` not 0/1 or not a
+        Missing columns; dates as time; duplicated time points; covariates that are not
+        numeric, constant, or that repeat another column of the model; ``post`` not 0/1 or not a
         single switch from 0 to 1; no pre or no post period (or fewer than 2 pre points,
         or fewer than 2 post points with a slope change); counts that are negative or not
         whole numbers, or all zero before or after the intervention; an offset <= 0; too
@@ -507,17 +620,28 @@ def its_fit(
     An :math:`\hat\alpha` at the lower bound means no overdispersion (the fit equals the
     Poisson fit); the notes say so.
 
-    *Intervals.* Wald intervals on the log scale, exponentiated:
-    :math:`\exp(\hat\beta \pm z_{1-a/2}\,\mathrm{se})` with normal quantiles (as the
-    ``Epi::ci.lin``/``ci.exp`` output of the tutorial's R code).
+    *Intervals and p-values.* Wald intervals on the log scale, exponentiated:
+    :math:`\exp(\hat\beta \pm q\,\mathrm{se})`. By default (``inference="z"``)
+    :math:`q = z_{1-a/2}` and the p-values are normal (as the ``Epi::ci.lin``/``ci.exp``
+    output of the tutorial's R code, and R's ``summary`` of Poisson and ``glm.nb``
+    fits). R's ``summary.glm`` of a quasi-Poisson fit uses the t distribution on the
+    residual df instead; ``inference="t"`` does the same (:math:`q = t_{n-p,\,1-a/2}`,
+    p-values from :math:`t_{n-p}`) and reproduces R's p-values. The notes say which was
+    used.
 
     *Newey-West.* With ``newey_west=True`` the covariance is the HAC sandwich
-    :math:`B^{-1} S B^{-1}`, :math:`B = X^\top W X`, :math:`S = \sum_{|l| \le L} w_l
+    :math:`B^{-1} S B^{-1}`, :math:`B = X^\top W X` the expected information
+    (:math:`W = \hat\mu^2 / V(\hat\mu)`), :math:`S = \sum_{|l| \le L} w_l
     \sum_t s_t s_{t-l}^\top`, Bartlett weights :math:`w_l = 1 - |l|/(L+1)`, score
-    contributions :math:`s_t = x_t \hat\mu_t (y_t - \hat\mu_t) / V(\hat\mu_t)`
-    (statsmodels ``cov_type="HAC"``, no small-sample correction). The default lag is
+    contributions :math:`s_t = x_t \hat\mu_t (y_t - \hat\mu_t) / V(\hat\mu_t)`, no
+    small-sample correction: R's ``sandwich::NeweyWest(fit, lag = L, prewhite = FALSE)``
+    (``adjust = FALSE`` is its default) on a ``glm`` or ``MASS::glm.nb`` fit. For the
+    negative binomial, whose log link is not canonical, the expected information
+    differs from the observed one that statsmodels' ``cov_type="HAC"`` would use, so the
+    sandwich is computed here. The default lag is
     :math:`L = \lfloor 4 (n/100)^{2/9} \rfloor` (Newey & West 1994; statsmodels'
-    ``cov_hac`` default). The sandwich does not use :math:`\hat\phi`, so quasi-Poisson
+    ``cov_hac`` default; R's ``NeweyWest`` chooses its lag otherwise, so give ``lag``
+    there to compare). The sandwich does not use :math:`\hat\phi`, so quasi-Poisson
     and Poisson give the same HAC standard errors. HAC intervals are too narrow in short
     series: with independent Poisson counts and a level change at mid-series, simulated
     coverage of nominal 95% intervals was about 0.87 at 60, 0.93 at 300 and 0.95 at 1000
@@ -541,8 +665,13 @@ def its_fit(
     autocorrelation makes model-based standard errors too small: use
     ``newey_west=True`` or model the correlation.
 
-    *Missing data.* A row missing any used column (outcome, time, post, offset, season)
-    is dropped; the count is in ``n_dropped`` and the notes. Time points are sorted
+    *Covariates.* Entered as they are (no centring); a 0/1 indicator of a known shock
+    (e.g. the COVID-19 lockdown months) estimates the shock's level shift so that it is
+    not attributed to the intervention. The counterfactual keeps them at their observed
+    values: it is the series without the intervention, shock included.
+
+    *Missing data.* A row missing any used column (outcome, time, post, offset, season,
+    covariates) is dropped; the count is in ``n_dropped`` and the notes. Time points are sorted
     (with a note when they were not in order); a repeated time point is an error.
 
     References
@@ -582,9 +711,9 @@ def its_fit(
     ['time', 'post', 'observed', 'fitted', 'fitted_ci_low', 'fitted_ci_high',
      'counterfactual', 'counterfactual_ci_low', 'counterfactual_ci_high']
     """
-    if not isinstance(data, pd.DataFrame):
-        raise StatsInputError(f"data must be a pandas DataFrame; got {type(data).__name__}.")
-    _check_options(family, harmonics, period, season, newey_west, maxlags, conf_level)
+    check_frame(data, "its_fit")
+    _check_options(family, harmonics, period, season, newey_west, maxlags, inference, conf_level)
+    covs = _check_covariates(covariates, outcome, time, post, offset, season, harmonics)
     if harmonics > 0 and season is None:
         season_col: str | None = time
     else:
@@ -598,10 +727,12 @@ def its_fit(
         arrays.append(_column(data, offset, "offset"))
     if season is not None:
         arrays.append(_column(data, season, "season"))
+    arrays.extend(_column(data, c, "covariate") for c in covs)
     kept, n_dropped = drop_missing(*arrays)
     y, t, p = kept[0], kept[1], kept[2]
     exposure = kept[3] if offset is not None else None
-    s_raw = kept[-1] if season is not None else None
+    s_raw = kept[3 + (offset is not None)] if season is not None else None
+    cov_values = kept[len(kept) - len(covs) :]
     n = len(y)
     notes: list[str] = []
 
@@ -610,6 +741,7 @@ def its_fit(
             "no complete rows: every row misses the outcome, time, post"
             + (", offset" if offset is not None else "")
             + (", season" if season is not None else "")
+            + (", or a covariate" if covs else "")
             + "; check the column names and the data."
         )
     if not np.all(np.isfinite(t)):
@@ -627,6 +759,7 @@ def its_fit(
         y, t, p = y[order], t[order], p[order]
         exposure = exposure[order] if exposure is not None else None
         s_raw = s_raw[order] if s_raw is not None else None
+        cov_values = [c[order] for c in cov_values]
 
     bad_post = ~np.isin(p, (0.0, 1.0))
     if np.any(bad_post):
@@ -699,6 +832,15 @@ def its_fit(
     }
     if slope_change:
         cols["slope_change"] = p * (t - t0)
+    for name, values in zip(covs, cov_values, strict=True):
+        if not np.all(np.isfinite(values)):
+            raise StatsInputError(f"covariate {name!r} has infinite values; give finite numbers.")
+        if np.ptp(values) == 0:
+            raise StatsInputError(
+                f"covariate {name!r} has the same value ({values[0]:g}) at every time point "
+                "used, so its effect cannot be told from the intercept. Leave it out."
+            )
+        cols[name] = values
     if harmonics > 0:
         s = s_raw if s_raw is not None else t
         if not np.all(np.isfinite(s)):
@@ -716,23 +858,23 @@ def its_fit(
         raise StatsInputError(
             f"{n} time points are too few for {n_par} parameters (intercept, level change, "
             f"trend{', slope change' if slope_change else ''}"
+            f"{f', {len(covs)} covariate(s)' if covs else ''}"
             f"{f', {2 * harmonics} seasonal terms' if harmonics else ''}"
             f"{', alpha' if family == 'negbin' else ''}); at least {n_par + 1} are needed. "
             "Add time points or drop terms."
         )
     if np.linalg.matrix_rank(x) < x.shape[1]:
         raise StatsInputError(
-            "the model terms are collinear (e.g. the seasonal position does not vary, or "
-            "season repeats the level change); check season, period and harmonics."
+            "the model terms are collinear (e.g. the seasonal position does not vary, "
+            "season repeats the level change, or a covariate repeats post or another "
+            "covariate); check season, period, harmonics and covariates."
         )
 
     hac_lags: int | None = None
-    fit_kw: dict[str, Any] = {}
     if newey_west:
         hac_lags = int(maxlags) if maxlags is not None else _default_hac_lags(n)
         if hac_lags >= n:
             raise StatsInputError(f"maxlags={hac_lags} must be smaller than n={n} time points.")
-        fit_kw = {"cov_type": "HAC", "cov_kwds": {"maxlags": hac_lags}}
 
     import statsmodels.api as sm
 
@@ -740,12 +882,12 @@ def its_fit(
     with warnings.catch_warnings(record=True) as wlist:
         warnings.simplefilter("always")
         if family == "negbin":
-            res, alpha = _fit_negbin(y, x, log_off, fit_kw)
+            res, alpha = _fit_negbin(y, x, log_off)
             dispersion = alpha
         else:
             model = sm.GLM(y, x, family=sm.families.Poisson(), offset=log_off)
             scale = "X2" if family == "quasipoisson" else None
-            res = _refit(model, model.fit(scale=scale), scale=scale, **fit_kw)
+            res = _refit(model, model.fit(scale=scale, tol=_IRLS_TOL), scale=scale)
             alpha = float("nan")
         for w in wlist:
             msg = f"statsmodels: {w.message}"
@@ -758,11 +900,14 @@ def its_fit(
         )
 
     params = pd.Series(np.asarray(res.params, dtype=float), index=design.columns)
-    cov = pd.DataFrame(
-        np.asarray(res.cov_params(), dtype=float), index=design.columns, columns=design.columns
-    )
     mu = np.asarray(res.fittedvalues, dtype=float)
-    var = mu + (alpha * mu**2 if family == "negbin" else 0.0)
+    alpha_var = alpha if family == "negbin" else 0.0
+    if hac_lags is not None:
+        cov_matrix = _newey_west(x, y, mu, alpha_var, hac_lags)
+    else:
+        cov_matrix = np.asarray(res.cov_params(), dtype=float)
+    cov = pd.DataFrame(cov_matrix, index=design.columns, columns=design.columns)
+    var = mu + alpha_var * mu**2
     resid = (y - mu) / np.sqrt(var)
     df_resid = n - x.shape[1]
     pearson_disp = float(np.sum(resid**2) / df_resid)
@@ -785,29 +930,37 @@ def its_fit(
         }
     )
 
-    z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
+    q = _quantile(conf_level, inference, df_resid)
     se_type = "newey_west" if newey_west else "model"
     se_label = f"Newey-West HAC SE (lag {hac_lags})" if newey_west else "model-based SE"
-    method = f"segmented {_FAMILY_LABEL[family]} regression, Wald CI, {se_label}"
+    dist_label = (
+        "Wald z CI and p-value" if inference == "z" else f"t CI and p-value on {df_resid} df"
+    )
+    method = f"segmented {_FAMILY_LABEL[family]} regression, {se_label}, {dist_label}"
     rows = []
-    for term in _EFFECT_TERMS:
+    for term in (*_EFFECT_TERMS, *covs):
         if term not in params.index:
             continue
         b = float(params[term])
         se = float(math.sqrt(cov.loc[term, term]))
         stat = b / se if se > 0 else float("nan")
+        if inference == "t":
+            p_val = float(2.0 * stats.t.sf(abs(stat), df_resid))
+        else:
+            p_val = float(2.0 * stats.norm.sf(abs(stat)))
         rows.append(
             {
                 "term": term,
                 "estimate": math.exp(b),
-                "ci_low": math.exp(b - z * se),
-                "ci_high": math.exp(b + z * se),
-                "p_value": float(2.0 * stats.norm.sf(abs(stat))),
+                "ci_low": math.exp(b - q * se),
+                "ci_high": math.exp(b + q * se),
+                "p_value": p_val,
                 "n": n,
                 "method": method,
                 "coef": b,
                 "se": se,
                 "statistic": stat,
+                "df": float(df_resid) if inference == "t" else float("nan"),
                 "dispersion": dispersion,
                 "family": family,
                 "se_type": se_type,
@@ -842,12 +995,32 @@ def its_fit(
         at_bound = alpha <= _ALPHA_MIN * (1 + 1e-6)
         notes.append(
             f"Negative binomial (NB2): Var = mu + alpha mu^2, alpha = {alpha:.4g} by maximum "
-            "likelihood"
+            f"likelihood (theta = 1/alpha = {1.0 / alpha:.4g}, as R's MASS::glm.nb)"
             + (
-                " (at the lower bound: no overdispersion, the fit equals the Poisson fit)."
+                "; at the lower bound: no overdispersion, the fit equals the Poisson fit."
                 if at_bound
                 else "."
             )
+        )
+    if inference == "z":
+        notes.append(
+            "p-values and intervals are z-based (normal distribution)"
+            + (
+                f"; R's summary.glm uses t on the residual df ({df_resid}) for quasi-Poisson: "
+                "inference='t' gives its p-values."
+                if family == "quasipoisson"
+                else "."
+            )
+        )
+    else:
+        notes.append(
+            f"p-values and intervals are t-based, t distribution on the residual df "
+            f"({df_resid}), as R's summary.glm for quasi-Poisson."
+        )
+    if covs:
+        notes.append(
+            f"Covariates {', '.join(covs)}: in the model as they are; held at their observed "
+            "values in the counterfactual."
         )
     if harmonics > 0:
         notes.append(
@@ -903,6 +1076,9 @@ def its_fit(
         conf_level=float(conf_level),
         intervention_time=t0,
         ljung_box=ljung_box,
+        df_resid=int(df_resid),
         labels=(outcome, time),
         details=tuple(notes),
+        inference=inference,
+        covariates=covs,
     )

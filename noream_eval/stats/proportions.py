@@ -4,6 +4,11 @@ Counts in, tidy :class:`~noream_eval.stats._base.Estimates` out. The intervals
 come from statsmodels (``proportion_confint``, ``confint_proportions_2indep``,
 ``confint_poisson``); only the glue (input checks, zero-count rules, the
 conditional exact interval for a ratio of Poisson rates) is written here.
+
+Counts are given as values or, with ``data=``, as column names of a DataFrame:
+:func:`proportion_ci` then works row by row; :func:`rate_ratio` and
+:func:`risk_difference` compare two groups given as single counts, so their
+``data`` must have exactly one row.
 """
 
 from __future__ import annotations
@@ -13,15 +18,11 @@ import warnings
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import (
-    Estimates,
-    as_float_array,
-    check_conf_level,
-    drop_missing,
-    tidy,
-)
+from noream_eval.stats._base import Estimates, tidy
+from noream_eval.stats._checks import as_float_array, check_conf_level, drop_missing, from_data
 
 __all__ = ["proportion_ci", "rate_ratio", "risk_difference"]
 
@@ -66,6 +67,8 @@ def _scalar(x: Any, name: str) -> float:
     """One number as float; missing or non-numeric values are refused."""
     if isinstance(x, bool | np.bool_):
         raise StatsInputError(f"{name} must be a number, got the boolean {x!r}.")
+    if x is None or x is pd.NA:
+        x = math.nan
     try:
         value = float(x)
     except (TypeError, ValueError):
@@ -91,6 +94,20 @@ def _count(x: Any, name: str) -> int:
     if value < 0:
         raise StatsInputError(f"{name} = {value} is negative; a count cannot be below 0.")
     return value
+
+
+def _single_row(data: pd.DataFrame | None, func: str, **args: Any) -> dict[str, Any]:
+    """The four counts: as given, or the values of the named columns of one-row ``data``."""
+    got = from_data(data, func, **args)
+    if data is None:
+        return got
+    if len(data) != 1:
+        raise StatsInputError(
+            f"{func} compares two groups given as single counts, so data must have exactly "
+            f"one row; it has {len(data)}. Select the row (e.g. df.loc[[label]]) or add up "
+            "the counts first."
+        )
+    return {role: series.iloc[0] for role, series in got.items()}
 
 
 def _group(k: Any, n: Any, kname: str, nname: str) -> tuple[int, int]:
@@ -138,6 +155,7 @@ def proportion_ci(
     k: Any,
     n: Any,
     *,
+    data: pd.DataFrame | None = None,
     method: ProportionMethod = "wilson",
     conf_level: float = 0.95,
 ) -> Estimates:
@@ -145,11 +163,14 @@ def proportion_ci(
 
     Parameters
     ----------
-    k : int or array-like of int
+    k : int, array-like of int, or str
         Number of units with the event (e.g. re-referrals).
-    n : int or array-like of int
+    n : int, array-like of int, or str
         Number of units (e.g. referrals). ``k`` and ``n`` are scalars or
         equal-length arrays; a scalar is broadcast against an array.
+    data : pandas.DataFrame, optional
+        When given, ``k`` and ``n`` are column names of ``data`` and there is
+        one proportion per row.
     method : {"wilson", "clopper_pearson", "agresti_coull", "jeffreys", "wald"}
         Interval method (default Wilson score).
     conf_level : float
@@ -161,21 +182,24 @@ def proportion_ci(
         ``.to_frame()`` has one row per group with columns
 
         - ``term``: ``"proportion"`` for scalar input, ``"proportion[i]"`` (``i``
-          the position in the input) for array input;
+          the position in the input, or the row position in ``data``) for array
+          input;
         - ``estimate``: k/n;
         - ``ci_low``, ``ci_high``: the interval, within [0, 1];
         - ``p_value``: NaN (no test is made);
-        - ``n``: the number of units n;
+        - ``n``: the number of units n of that row (the denominator);
         - ``method``: interval name and level;
         - ``k``: the number of events;
-        - ``conf_level``: the confidence level.
+        - ``conf_level``: the confidence level;
+        - ``n_dropped``: elements (rows) dropped because k or n was missing, the
+          same on every row.
 
     Raises
     ------
     StatsInputError
         If a count is negative, not a whole number, ``k > n``, ``n <= 0``, the
-        arrays differ in length, every element is missing, or ``conf_level`` is
-        not in (0, 1).
+        arrays differ in length, every element is missing, a name is not a
+        column of ``data``, or ``conf_level`` is not in (0, 1).
 
     Notes
     -----
@@ -197,8 +221,8 @@ def proportion_ci(
     comparison. All limits are computed by statsmodels' ``proportion_confint``.
 
     Missing data: an element whose ``k`` or ``n`` is missing (NaN, None, pandas
-    NA) is dropped and counted in the notes; the remaining rows keep their
-    original positions in ``term``.
+    NA) is dropped and counted in ``n_dropped`` and the notes; the remaining
+    rows keep their original positions in ``term``.
 
     References
     ----------
@@ -225,9 +249,15 @@ def proportion_ci(
                 term  ci_low  ci_high
     0  proportion[0]  0.0000   0.1684
     1  proportion[1]  0.0578   0.1617
+    >>> import pandas as pd
+    >>> cohorts = pd.DataFrame({"rereferred": [0, 15], "referred": [20, 148]})
+    >>> proportion_ci("rereferred", "referred", data=cohorts).to_frame()["n"].tolist()
+    [20, 148]
     """
     _check_choice(method, "method", _SM_PROPORTION)
     level = check_conf_level(conf_level)
+    args = from_data(data, "proportion_ci", k=k, n=n)
+    k, n = args["k"], args["n"]
     scalar_input = np.ndim(k) == 0 and np.ndim(n) == 0
     k_arr = _as_count_array(k, "k")
     n_arr = _as_count_array(n, "n")
@@ -289,6 +319,7 @@ def proportion_ci(
             "method": label,
             "k": int(kk),
             "conf_level": level,
+            "n_dropped": dropped,
         }
         for pos, kk, nn, lo, hi in zip(position, k_arr, n_arr, low, high, strict=True)
     ]
@@ -300,7 +331,7 @@ def proportion_ci(
             "The Wald interval has zero width where k = 0 or k = n; use the Wilson interval."
         )
     return Estimates(
-        table=tidy(rows, extra=("k", "conf_level")),
+        table=tidy(rows, extra=("k", "conf_level", "n_dropped")),
         title="Proportion",
         details=tuple(details),
     )
@@ -391,6 +422,7 @@ def rate_ratio(
     k0: Any,
     n0: Any,
     *,
+    data: pd.DataFrame | None = None,
     kind: RatioKind = "proportion",
     conf_level: float = 0.95,
 ) -> Estimates:
@@ -404,6 +436,9 @@ def rate_ratio(
         (person-time, any positive number).
     k0, n0 : int, int or float
         The same for the reference group 0.
+    data : pandas.DataFrame, optional
+        When given, ``k1``, ``n1``, ``k0`` and ``n0`` are column names of a
+        one-row ``data``.
     kind : {"proportion", "poisson"}
         ``"proportion"``: risks k/n compared by a risk ratio; ``"poisson"``:
         event counts over person-time compared by an incidence rate ratio.
@@ -434,7 +469,8 @@ def rate_ratio(
         not positive, ``k > n`` for a proportion, both groups have no events
         or (for proportions) every unit in both groups had the event (no
         ratio or no variation can be estimated: use :func:`risk_difference`),
-        or ``conf_level`` is not in (0, 1).
+        ``data`` does not have exactly one row or lacks a named column, or
+        ``conf_level`` is not in (0, 1).
 
     Notes
     -----
@@ -467,7 +503,7 @@ def rate_ratio(
     Poisson intervals.
 
     Missing data: the counts are single numbers, so a missing value cannot be
-    dropped; it raises :class:`StatsInputError`.
+    dropped; it raises :class:`StatsInputError` (and there is no ``n_dropped``).
 
     References
     ----------
@@ -494,6 +530,8 @@ def rate_ratio(
     """
     _check_choice(kind, "kind", ("proportion", "poisson"))
     level = check_conf_level(conf_level)
+    got = _single_row(data, "rate_ratio", k1=k1, n1=n1, k0=k0, n0=n0)
+    k1, n1, k0, n0 = got["k1"], got["n1"], got["k0"], got["n0"]
     alpha = 1.0 - level
     if kind == "proportion":
         a, m = _group(k1, n1, "k1", "n1")
@@ -586,6 +624,7 @@ def risk_difference(
     k0: Any,
     n0: Any,
     *,
+    data: pd.DataFrame | None = None,
     method: DifferenceMethod = "newcombe",
     conf_level: float = 0.95,
 ) -> Estimates:
@@ -597,6 +636,9 @@ def risk_difference(
         Group 1: number of units with the event, number of units.
     k0, n0 : int
         The reference group 0.
+    data : pandas.DataFrame, optional
+        When given, ``k1``, ``n1``, ``k0`` and ``n0`` are column names of a
+        one-row ``data``.
     method : {"newcombe", "wald", "agresti_caffo"}
         Interval for the difference (default Newcombe's hybrid score interval).
     conf_level : float
@@ -622,7 +664,8 @@ def risk_difference(
     ------
     StatsInputError
         If a count is missing, negative or not a whole number, ``k > n``,
-        ``n <= 0``, or ``conf_level`` is not in (0, 1).
+        ``n <= 0``, ``data`` does not have exactly one row or lacks a named
+        column, or ``conf_level`` is not in (0, 1).
 
     Notes
     -----
@@ -651,7 +694,7 @@ def risk_difference(
     Fisher's exact test for such a table), as the notes say.
 
     Missing data: the counts are single numbers, so a missing value cannot be
-    dropped; it raises :class:`StatsInputError`.
+    dropped; it raises :class:`StatsInputError` (and there is no ``n_dropped``).
 
     References
     ----------
@@ -673,6 +716,8 @@ def risk_difference(
     """
     _check_choice(method, "method", _SM_DIFFERENCE)
     level = check_conf_level(conf_level)
+    got = _single_row(data, "risk_difference", k1=k1, n1=n1, k0=k0, n0=n0)
+    k1, n1, k0, n0 = got["k1"], got["n1"], got["k0"], got["n0"]
     alpha = 1.0 - level
     a, m = _group(k1, n1, "k1", "n1")
     b, w = _group(k0, n0, "k0", "n0")

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import StatsResult, as_float_array, check_conf_level, tidy
+from noream_eval.stats._base import StatsResult, tidy
+from noream_eval.stats._checks import as_float_array, check_conf_level, column
 
 __all__ = ["BootstrapResult", "bootstrap_ci"]
 
@@ -27,7 +28,7 @@ _METHOD_LABEL = {"percentile": "percentile", "bca": "BCa", "basic": "basic"}
 _MIN_RESAMPLES = 100
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class BootstrapResult(StatsResult):
     """A bootstrap confidence interval for one statistic.
 
@@ -46,8 +47,8 @@ class BootstrapResult(StatsResult):
         Bootstrap estimate of bias: mean of the bootstrap distribution minus
         ``estimate``.
     n : int
-        Units (values, pairs or rows) resampled.
-    n_missing : int
+        Units (values, pairs or rows) resampled, after dropping missing values.
+    n_dropped : int
         Units dropped because a value (or the stratum label) was missing.
     method : {"percentile", "bca", "basic"}
         Interval method.
@@ -70,13 +71,13 @@ class BootstrapResult(StatsResult):
     se: float
     bias: float
     n: int
-    n_missing: int
+    n_dropped: int
     method: BootstrapMethod
     n_resamples: int
     seed: int
     conf_level: float
     strata: tuple[str, ...] = ()
-    bootstrap_distribution: np.ndarray = field(default_factory=lambda: np.empty(0), compare=False)
+    bootstrap_distribution: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     title = "Bootstrap confidence interval"
 
@@ -95,8 +96,9 @@ class BootstrapResult(StatsResult):
         """One-row tidy table.
 
         Columns: ``term``, ``estimate``, ``ci_low``, ``ci_high``, ``p_value``
-        (always NaN: no test is made), ``n``, ``method``, ``se``, ``bias``,
-        ``conf_level``, ``n_missing``, ``n_resamples``, ``seed``.
+        (always NaN: no test is made), ``n`` (units resampled), ``method``,
+        ``se``, ``bias``, ``conf_level``, ``n_dropped``, ``n_resamples``,
+        ``seed``.
         """
         row = {
             "term": self.term,
@@ -109,7 +111,7 @@ class BootstrapResult(StatsResult):
             "se": self.se,
             "bias": self.bias,
             "conf_level": self.conf_level,
-            "n_missing": self.n_missing,
+            "n_dropped": self.n_dropped,
             "n_resamples": self.n_resamples,
             "seed": self.seed,
         }
@@ -130,8 +132,8 @@ class BootstrapResult(StatsResult):
             lines.append(
                 "Resampled within strata (sizes kept fixed): " + ", ".join(self.strata) + "."
             )
-        if self.n_missing:
-            lines.append(f"{self.n_missing} units with a missing value were dropped.")
+        if self.n_dropped:
+            lines.append(f"{self.n_dropped} units with a missing value were dropped.")
         return lines
 
     def __repr__(self) -> str:
@@ -160,10 +162,11 @@ def bootstrap_ci(
         accepts an ``axis`` keyword (``np.mean``, ``np.median``) is called once
         on all resamples (scipy's vectorised convention), which is much faster.
     data : array_like, tuple of array_like, or pandas.DataFrame
-        A 1-D array of values; a tuple of equal-length 1-D arrays resampled
-        together as pairs (e.g. baseline and follow-up scores); or a DataFrame
-        whose rows are resampled together. A resampled DataFrame keeps its
-        index labels, so labels repeat when a row is drawn twice.
+        What is resampled: a 1-D array of values; a tuple of equal-length 1-D
+        arrays resampled together as pairs (e.g. baseline and follow-up
+        scores); or a DataFrame whose rows are resampled together (``func``
+        reads its columns by name). A resampled DataFrame keeps its index
+        labels, so labels repeat when a row is drawn twice.
     n_resamples : int, default 2000
         Number of bootstrap resamples (at least 100).
     seed : int, optional
@@ -191,12 +194,13 @@ def bootstrap_ci(
         - ``estimate``: ``func`` on the data after missing values were dropped.
         - ``ci_low``, ``ci_high``: interval limits.
         - ``p_value``: NaN (the bootstrap interval makes no test).
-        - ``n``: units resampled (values, pairs or rows).
+        - ``n``: units resampled (values, pairs or rows), after dropping
+          missing values.
         - ``method``: e.g. ``"bootstrap BCa, 2000 resamples, seed 7"``.
         - ``se``: bootstrap standard error (SD of the replicates, ``ddof=1``).
         - ``bias``: mean of the replicates minus ``estimate``.
         - ``conf_level``: the confidence level.
-        - ``n_missing``: units dropped for missing values.
+        - ``n_dropped``: units dropped for missing values.
         - ``n_resamples``, ``seed``: what reproduces the run.
 
     Raises
@@ -243,7 +247,7 @@ def bootstrap_ci(
 
     Missing data: units with a missing value anywhere in ``data`` (any array
     of a tuple, any column of a DataFrame) or a missing stratum label are
-    dropped before resampling and counted in ``n_missing``. Pass a DataFrame
+    dropped before resampling and counted in ``n_dropped``. Pass a DataFrame
     holding only the columns ``func`` needs, so that gaps in other columns do
     not drop rows.
 
@@ -265,13 +269,13 @@ def bootstrap_ci(
     >>> from noream_eval.stats.resampling import bootstrap_ci
     >>> scores = np.array([3.0, 5, 4, 6, 2, 7, 5, 4, 8, 3, np.nan])
     >>> res = bootstrap_ci(np.mean, scores, seed=1, term="mean score")
-    >>> res.n, res.n_missing, res.estimate
+    >>> res.n, res.n_dropped, res.estimate
     (10, 1, 4.7)
     >>> res.ci_low < res.estimate < res.ci_high
     True
     >>> res.to_frame().columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
     ['term', 'estimate', 'ci_low', 'ci_high', 'p_value', 'n', 'method', 'se', 'bias',
-     'conf_level', 'n_missing', 'n_resamples', 'seed']
+     'conf_level', 'n_dropped', 'n_resamples', 'seed']
     >>> res.to_frame().loc[0, "method"]
     'bootstrap BCa, 2000 resamples, seed 1'
 
@@ -303,7 +307,7 @@ def bootstrap_ci(
     conf_level = check_conf_level(conf_level)
     seed = _resolve_seed(seed)
 
-    kind, payload, labels, n_missing = _prepare(data, strata)
+    kind, payload, labels, n_dropped = _prepare(data, strata)
     n = _length(kind, payload)
     if n < 2:
         raise StatsInputError(
@@ -388,7 +392,7 @@ def bootstrap_ci(
         se=float(np.std(boot, ddof=1)),
         bias=float(boot.mean() - estimate),
         n=n,
-        n_missing=n_missing,
+        n_dropped=n_dropped,
         method=method,
         n_resamples=int(n_resamples),
         seed=seed,
@@ -438,12 +442,12 @@ def _prepare(data: Any, strata: Any) -> tuple[str, Any, np.ndarray | None, int]:
     labels = None
     if strata is not None:
         if isinstance(strata, str):
-            if kind != "frame" or strata not in data.columns:
+            if kind != "frame":
                 raise StatsInputError(
-                    f"strata={strata!r} names no column of data; pass the labels themselves "
-                    "or the name of a DataFrame column."
+                    f"strata={strata!r} is a column name, but data is not a DataFrame; pass "
+                    "the labels themselves."
                 )
-            raw = data[strata]
+            raw = column(data, strata, "strata", func="bootstrap_ci")
         else:
             raw = strata
         labels_all = pd.Series(np.asarray(raw, dtype=object).ravel())

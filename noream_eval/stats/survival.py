@@ -13,11 +13,14 @@ The three methods here are the standard toolkit for such data:
 * :func:`cox` — Cox proportional hazards regression (statsmodels ``PHReg``) with
   hazard ratios, Wald confidence intervals and dummy-coded categorical covariates.
 
-Conventions shared by all three: ``time`` is non-negative, ``event`` is 1 for an
-event and 0 for a censored observation (booleans are accepted), and when an
-event and a censoring share a time the event is taken to happen first (the
-censored subject is still at risk at that time), as in R.  Rows with a missing
-value in any input are dropped and counted; the count is reported in the notes.
+Conventions shared by all three: ``duration`` (the follow-up time) is
+non-negative, ``event`` is 1 for an event and 0 for a censored observation
+(booleans are accepted), and when an event and a censoring share a time the
+event is taken to happen first (the censored subject is still at risk at that
+time), as in R. Rows with a missing value in any input are dropped and counted
+in ``n_dropped``. :func:`kaplan_meier` and :func:`logrank` take values, or column
+names with ``data=``; :func:`cox` fits a model on several columns and takes a
+DataFrame and column names.
 """
 
 from __future__ import annotations
@@ -31,13 +34,14 @@ import pandas as pd
 from scipy import special
 
 from noream_eval.errors import StatsInputError
-from noream_eval.stats._base import (
-    Estimates,
-    StatsResult,
+from noream_eval.stats._base import Estimates, StatsResult, tidy
+from noream_eval.stats._checks import (
     as_float_array,
     check_conf_level,
+    check_frame,
+    column,
     drop_missing,
-    tidy,
+    from_data,
 )
 
 if TYPE_CHECKING:
@@ -77,7 +81,7 @@ def _labels(values: Any, n: int, name: str) -> tuple[np.ndarray, list[Any]]:
         raise StatsInputError(f"{name} must be a one-dimensional list of labels.") from None
     if len(s) != n:
         raise StatsInputError(
-            f"{name} must be one label per observation: got {len(s)} labels for {n} times."
+            f"{name} must be one label per observation: got {len(s)} labels for {n} durations."
         )
     if isinstance(s.dtype, pd.CategoricalDtype):
         cat = pd.Categorical(s)
@@ -94,16 +98,16 @@ def _labels(values: Any, n: int, name: str) -> tuple[np.ndarray, list[Any]]:
 def _check_time_event(t: np.ndarray, e: np.ndarray) -> None:
     if len(t) == 0:
         raise StatsInputError(
-            "no complete observations: every row has a missing time, event or group. "
+            "no complete observations: every row has a missing duration, event or group. "
             "Check the input columns."
         )
     if not np.all(np.isfinite(t)):
-        raise StatsInputError("time contains infinite values; give finite follow-up times.")
+        raise StatsInputError("duration contains infinite values; give finite follow-up times.")
     if np.any(t < 0):
         bad = int(np.flatnonzero(t < 0)[0])
         raise StatsInputError(
-            f"time must be non-negative; found {t[bad]!r} (first at complete-case position "
-            f"{bad}). Check that start and end dates are not swapped."
+            f"duration must be non-negative; found {t[bad]!r} (first at complete-case "
+            f"position {bad}). Check that start and end dates are not swapped."
         )
     if not np.all((e == 0) | (e == 1)):
         bad = sorted({float(x) for x in e if x not in (0.0, 1.0)})[:5]
@@ -113,13 +117,13 @@ def _check_time_event(t: np.ndarray, e: np.ndarray) -> None:
         )
 
 
-def _time_event(time: Any, event: Any) -> tuple[np.ndarray, np.ndarray]:
-    t = as_float_array(time, "time")
+def _time_event(duration: Any, event: Any) -> tuple[np.ndarray, np.ndarray]:
+    t = as_float_array(duration, "duration")
     e = as_float_array(event, "event")
     if len(t) != len(e):
         raise StatsInputError(
-            f"time and event have different lengths ({len(t)} and {len(e)}); "
-            "give one event indicator per time."
+            f"duration and event have different lengths ({len(t)} and {len(e)}); "
+            "give one event indicator per duration."
         )
     return t, e
 
@@ -194,7 +198,7 @@ def _first_below_half(y: np.ndarray, x: np.ndarray) -> float:
     return float(xk[0])
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class KaplanMeier(StatsResult):
     """Kaplan–Meier survival curves (one per group); see :func:`kaplan_meier`.
 
@@ -211,7 +215,7 @@ class KaplanMeier(StatsResult):
     conf_level, conf_type : float, str
         The pointwise confidence intervals' level and scale.
     n_dropped : int
-        Rows dropped because time, event or group was missing.
+        Rows dropped because duration, event or group was missing.
     """
 
     table: pd.DataFrame
@@ -233,7 +237,8 @@ class KaplanMeier(StatsResult):
         Columns: ``term`` (``"median"``), ``estimate`` (median survival time, NaN
         when the curve does not reach 0.5), ``ci_low``, ``ci_high`` (R survfit's
         median CI), ``p_value`` (NaN), ``n`` (subjects in the group), ``method``,
-        ``group``, ``n_events``.
+        ``group``, ``n_events``, ``n_dropped`` (rows of the whole input dropped for a
+        missing value, the same on every row).
         """
         rows = []
         for (g, tab), (_, med) in zip(self._group_tables(), self.median.iterrows(), strict=True):
@@ -247,9 +252,10 @@ class KaplanMeier(StatsResult):
                     "method": f"Kaplan-Meier, Greenwood SE, {self.conf_type} CI",
                     "group": g,
                     "n_events": int(tab["n_events"].sum()),
+                    "n_dropped": self.n_dropped,
                 }
             )
-        return tidy(rows, extra=["group", "n_events"])
+        return tidy(rows, extra=["group", "n_events", "n_dropped"])
 
     def notes(self) -> list[str]:
         """Method, confidence interval and missing-data lines."""
@@ -261,7 +267,9 @@ class KaplanMeier(StatsResult):
             "(Brookmeyer & Crowley 1982, as printed by R survfit); NaN = not reached.",
         ]
         if self.n_dropped:
-            lines.append(f"{self.n_dropped} row(s) with a missing time, event or group dropped.")
+            lines.append(
+                f"{self.n_dropped} row(s) with a missing duration, event or group dropped."
+            )
         return lines
 
     def __repr__(self) -> str:
@@ -470,10 +478,11 @@ def _check_times(times: Any) -> np.ndarray:
 
 
 def kaplan_meier(
-    time: Any,
+    duration: Any,
     event: Any,
     *,
     group: Any = None,
+    data: pd.DataFrame | None = None,
     conf_level: float = 0.95,
     conf_type: ConfType = "log",
 ) -> KaplanMeier:
@@ -481,14 +490,17 @@ def kaplan_meier(
 
     Parameters
     ----------
-    time : array_like of float
+    duration : array_like of float, or str
         Follow-up time of each subject (≥ 0), to the event or to censoring.
-    event : array_like of {0, 1} or bool
-        1 (True) if the event was observed at ``time``, 0 (False) if censored.
-    group : array_like, optional
+    event : array_like of {0, 1} or bool, or str
+        1 (True) if the event was observed at ``duration``, 0 (False) if censored.
+    group : array_like or str, optional
         Group label of each subject; one curve per group. Categorical labels keep
         their category order, other labels are sorted. Without groups there is one
         curve labelled ``"all"``.
+    data : pandas.DataFrame, optional
+        When given, ``duration``, ``event`` and ``group`` are column names of
+        ``data`` (one row per subject).
     conf_level : float, default 0.95
         Level of the pointwise confidence intervals and of the median's CI.
     conf_type : {"log", "log-log", "plain"}, default "log"
@@ -505,16 +517,19 @@ def kaplan_meier(
         ``.median`` — ``group``, ``median``, ``ci_low``, ``ci_high``.
         ``.to_frame()`` — one row per group: ``term`` (``"median"``),
         ``estimate`` (median), ``ci_low``, ``ci_high``, ``p_value`` (NaN), ``n``
-        (subjects), ``method``, ``group``, ``n_events``.
+        (subjects in the group, after dropping missing values), ``method``,
+        ``group``, ``n_events`` (events in the group), ``n_dropped`` (rows of the
+        whole input dropped for a missing value).
         ``.at_risk(times)``, ``.survival_at(times)`` and ``.plot()`` as documented
         on :class:`KaplanMeier`.
 
     Raises
     ------
     StatsInputError
-        Negative or infinite times, event values other than 0/1, non-numeric
-        times or events, mismatched lengths (including ``group``), no complete
-        rows, an unknown ``conf_type`` or a ``conf_level`` outside (0, 1).
+        Negative or infinite durations, event values other than 0/1, non-numeric
+        durations or events, mismatched lengths (including ``group``), no complete
+        rows, a name that is not a column of ``data``, an unknown ``conf_type`` or
+        a ``conf_level`` outside (0, 1).
 
     Notes
     -----
@@ -552,8 +567,8 @@ def kaplan_meier(
     No events: the curve is flat at 1 with SE 0 and CI [1, 1] (NaN on the log-log
     scale) and the median and its CI are NaN; this is a result, not an error.
 
-    Missing data: a row with a missing time, event or group is dropped; the count
-    is in ``n_dropped`` and the notes.
+    Missing data: a row with a missing duration, event or group is dropped; the
+    count is in ``n_dropped`` and the notes.
 
     References
     ----------
@@ -583,11 +598,21 @@ def kaplan_meier(
     13.0
     >>> km.at_risk([0, 10, 20])["n_at_risk"].tolist()
     [9, 5, 2]
+
+    The same from a DataFrame:
+
+    >>> df = pd.DataFrame({"days": [6, 6, 6, 7, 10, 13, 16, 22, 23],
+    ...                    "escalated": [1, 1, 0, 1, 0, 1, 1, 0, 1]})
+    >>> kaplan_meier("days", "escalated", data=df).to_frame()[["estimate", "n", "n_events"]]
+       estimate  n  n_events
+    0      13.0  9         6
     """
     z = _z(conf_level)
     if conf_type not in ("log", "log-log", "plain"):
         raise StatsInputError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}.")
-    t, e = _time_event(time, event)
+    args = from_data(data, "kaplan_meier", duration=duration, event=event, group=group)
+    duration, event, group = args["duration"], args["event"], args["group"]
+    t, e = _time_event(duration, event)
     if group is None:
         codes, levels = np.zeros(len(t)), [ALL_GROUP]
     else:
@@ -645,7 +670,7 @@ def kaplan_meier(
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LogRank(Estimates):
     """Result of :func:`logrank`: the test row plus events by group.
 
@@ -656,9 +681,12 @@ class LogRank(Estimates):
     by_group : pandas.DataFrame
         ``group``, ``n``, ``observed``, ``expected``, ``o_minus_e``, ``score``,
         ``variance``.
+    n_dropped : int
+        Rows dropped because duration, event or group was missing.
     """
 
     by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
+    n_dropped: int = 0
 
 
 _WEIGHT_NAMES = {
@@ -671,10 +699,11 @@ _WEIGHT_NAMES = {
 
 
 def logrank(
-    time: Any,
+    duration: Any,
     event: Any,
     group: Any,
     *,
+    data: pd.DataFrame | None = None,
     weights: LogRankWeights | None = None,
     rho: float = 1.0,
 ) -> LogRank:
@@ -682,12 +711,15 @@ def logrank(
 
     Parameters
     ----------
-    time : array_like of float
+    duration : array_like of float, or str
         Follow-up time (≥ 0).
-    event : array_like of {0, 1} or bool
+    event : array_like of {0, 1} or bool, or str
         1 if the event was observed, 0 if censored.
-    group : array_like
+    group : array_like or str
         Group label of each subject; at least two groups.
+    data : pandas.DataFrame, optional
+        When given, ``duration``, ``event`` and ``group`` are column names of
+        ``data`` (one row per subject).
     weights : {None, "logrank", "gehan-breslow", "tarone-ware", "fleming-harrington"}
         Weight of each event time: 1 (log-rank, the default), the number at risk
         (Gehan–Breslow generalised Wilcoxon), its square root (Tarone–Ware), or
@@ -703,7 +735,9 @@ def logrank(
         ``.to_frame()`` — one row: ``term`` (``"logrank"`` or the weighting's
         name), ``estimate``/``ci_low``/``ci_high`` (NaN: a test, not an
         estimate — use :func:`cox` for a hazard ratio), ``p_value``, ``n``
-        (subjects), ``method``, ``statistic`` (chi-square), ``df``, ``n_events``.
+        (subjects compared, after dropping missing values), ``method``,
+        ``statistic`` (chi-square), ``df``, ``n_events`` (events among them),
+        ``n_dropped`` (rows dropped for a missing value).
         ``.by_group`` — ``group``, ``n``, ``observed`` and ``expected`` events
         (unweighted, as R prints for the log-rank), ``o_minus_e``, ``score``
         (weighted O − E) and ``variance`` (its variance, so R's "(O-E)^2/V" column
@@ -713,7 +747,8 @@ def logrank(
     ------
     StatsInputError
         Fewer than two groups, no events, no event time at which two groups are
-        both at risk, or invalid time/event values.
+        both at risk, invalid duration/event values, or a name that is not a
+        column of ``data``.
 
     Notes
     -----
@@ -731,8 +766,8 @@ def logrank(
     unless some group has no one at risk at any event time). Ties between events
     and censorings: events first. The p-value is from the chi-square distribution.
 
-    Missing data: rows with a missing time, event or group are dropped and counted
-    in the details.
+    Missing data: rows with a missing duration, event or group are dropped; the
+    count is in ``n_dropped`` and the notes.
 
     References
     ----------
@@ -757,14 +792,21 @@ def logrank(
       group  observed  expected
     0     a       3.0  1.261905
     1     b       3.0  4.738095
+    >>> df = pd.DataFrame({"days": [1, 2, 3, 4, 5, 6, 7, 8],
+    ...                    "escalated": [1, 1, 1, 0, 1, 1, 1, 0],
+    ...                    "cohort": ["a", "a", "a", "a", "b", "b", "b", "b"]})
+    >>> res = logrank("days", "escalated", "cohort", data=df)
+    >>> print(f"{res.to_frame().loc[0, 'statistic']:.6f}")
+    4.212648
     """
     if weights not in _WEIGHT_NAMES:
         raise StatsInputError(
             "weights must be None, 'logrank', 'gehan-breslow', 'tarone-ware' or "
             f"'fleming-harrington', got {weights!r}."
         )
-    t, e = _time_event(time, event)
-    codes, levels = _labels(group, len(t), "group")
+    args = from_data(data, "logrank", duration=duration, event=event, group=group)
+    t, e = _time_event(args["duration"], args["event"])
+    codes, levels = _labels(args["group"], len(t), "group")
     (t, e, codes), n_dropped = drop_missing(t, e, codes)
     _check_time_event(t, e)
     present = np.unique(codes).astype(int)
@@ -841,14 +883,21 @@ def logrank(
                 "statistic": stat,
                 "df": df,
                 "n_events": int(e.sum()),
+                "n_dropped": n_dropped,
             }
         ],
-        extra=["statistic", "df", "n_events"],
+        extra=["statistic", "df", "n_events", "n_dropped"],
     )
     details = [f"Chi-square on {df} df comparing {k} groups; events before censorings at ties."]
     if n_dropped:
-        details.append(f"{n_dropped} row(s) with a missing time, event or group dropped.")
-    return LogRank(table=table, title="Log-rank test", details=tuple(details), by_group=by_group)
+        details.append(f"{n_dropped} row(s) with a missing duration, event or group dropped.")
+    return LogRank(
+        table=table,
+        title="Log-rank test",
+        details=tuple(details),
+        by_group=by_group,
+        n_dropped=n_dropped,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -856,7 +905,7 @@ def logrank(
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class CoxFit(StatsResult):
     """A fitted Cox proportional hazards model; see :func:`cox`.
 
@@ -865,7 +914,8 @@ class CoxFit(StatsResult):
     table : pandas.DataFrame
         One row per covariate term (see :func:`cox`).
     n, n_events, n_dropped : int
-        Subjects used, events among them, rows dropped for missing values.
+        Subjects used (rows of ``data`` after dropping missing values), events
+        among them, rows dropped for missing values.
     ties : str
         ``"efron"`` or ``"breslow"``.
     strata : str or None
@@ -980,7 +1030,10 @@ def cox(
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per subject.
+        One row per subject. Cox regression fits a model on several columns, so it
+        takes a DataFrame and column names only (as :func:`its_fit` and
+        :func:`multiple_imputation`); build one with ``pd.DataFrame({...})`` from
+        arrays.
     duration : str
         Column of follow-up times (≥ 0).
     event : str
@@ -1004,8 +1057,11 @@ def cox(
     CoxFit
         ``.to_frame()`` — one row per term: ``term``, ``estimate`` (hazard ratio
         exp(coef)), ``ci_low``, ``ci_high`` (exp(coef ± z·se)), ``p_value`` (Wald),
-        ``n`` (subjects used), ``method``, ``coef`` (log hazard ratio), ``se``,
-        ``z``, ``n_events``. Attributes as documented on :class:`CoxFit`.
+        ``n`` (subjects used, after dropping missing values; the same on every
+        row), ``method``, ``coef`` (log hazard ratio), ``se``, ``statistic`` (the
+        Wald z, coef / se), ``n_events`` (events among the subjects used),
+        ``n_dropped`` (rows dropped for a missing value). Attributes as documented
+        on :class:`CoxFit`.
 
     Raises
     ------
@@ -1050,23 +1106,24 @@ def cox(
     >>> fit.reference
     {'arm': 'control'}
     """
-    if not isinstance(data, pd.DataFrame):
-        raise StatsInputError(
-            f"data must be a pandas DataFrame with one row per subject, got {type(data).__name__}."
-        )
+    check_frame(data, "cox")
     if ties not in ("efron", "breslow"):
         raise StatsInputError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
     z_crit = _z(conf_level)
-    covariates = list(covariates)
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     if not covariates:
         raise StatsInputError("give at least one covariate (a column name) for the Cox model.")
     if len(set(covariates)) != len(covariates):
         raise StatsInputError(f"covariates are listed more than once: {covariates}.")
-    needed = [duration, event, *covariates] + ([strata] if strata is not None else [])
-    missing_cols = [c for c in needed if c not in data.columns]
-    if missing_cols:
+    roles = [("duration", duration), ("event", event)]
+    roles += [("covariate", c) for c in covariates]
+    roles += [("strata", strata)] if strata is not None else []
+    for role, name in roles:
+        column(data, name, role, func="cox")
+    needed = [name for _, name in roles]
+    if len(set(needed)) != len(needed):
         raise StatsInputError(
-            f"column(s) {missing_cols} not in data; available columns: {list(data.columns)}."
+            f"cox: a column is used twice among duration, event, covariates and strata: {needed}."
         )
     sub = data[needed]
     complete = ~sub.isna().any(axis=1).to_numpy()
@@ -1142,15 +1199,16 @@ def cox(
             "method": method,
             "coef": float(b),
             "se": float(s),
-            "z": float(zz),
+            "statistic": float(zz),
             "n_events": int(e.sum()),
+            "n_dropped": n_dropped,
         }
         for term, h, lo, hi, b, s, zz, pv in zip(
             X.columns, hr, hr_lo, hr_hi, coef, se, zstat, p, strict=True
         )
     ]
     return CoxFit(
-        table=tidy(rows, extra=["coef", "se", "z", "n_events"]),
+        table=tidy(rows, extra=["coef", "se", "statistic", "n_events", "n_dropped"]),
         n=len(t),
         n_events=int(e.sum()),
         n_dropped=n_dropped,
