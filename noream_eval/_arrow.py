@@ -162,13 +162,15 @@ def hex_keys(arr: Any, *, width: int = 16) -> np.ndarray | None:
 
     Canonical pseudonyms (``f`` and 16 hexadecimal digits for a family) read
     as the 64-bit number of their digits, for all strings at once from Arrow's
-    data buffer. Two keys give the same number exactly when they are the same
-    string, so the numbers can stand for the keys when grouping or joining.
+    data buffers (chunk by chunk: nothing is copied first). Two keys give the
+    same number exactly when they are the same string, and the numbers sort
+    as the strings do, so they can stand for the keys when grouping, joining
+    or ordering.
 
     Parameters
     ----------
     arr
-        An Arrow string array (or chunked array).
+        An Arrow ``string`` or ``large_string`` array, or a chunked array of them.
     width
         The number of hexadecimal digits after the letter, 1 to 16.
 
@@ -176,7 +178,7 @@ def hex_keys(arr: Any, *, width: int = 16) -> np.ndarray | None:
     -------
     numpy.ndarray of uint64, or None
         None unless every value is such a key and they share their letter
-        (no value missing): the caller then groups the strings themselves.
+        (no value missing): the caller then works with the strings themselves.
 
     Examples
     --------
@@ -186,35 +188,67 @@ def hex_keys(arr: Any, *, width: int = 16) -> np.ndarray | None:
     >>> hex_keys(pa.array(["f000000000000001f", "F00000000000000FF"])) is None
     True
     """
+    import pyarrow as pa
+
     if not 1 <= width <= 16:
         raise ValueError(f"width must be 1 to 16, not {width}")
-    arr = large_strings(arr)
-    n = len(arr)
-    if n == 0:
-        return np.empty(0, dtype=np.uint64)
-    if arr.null_count:
-        return None
-    blob, offsets = utf8_buffers(arr)
-    size = width + 1
-    if len(blob) != n * size or np.any(np.diff(offsets) != size):
-        return None
-    chars = np.frombuffer(blob, dtype=np.uint8).reshape(n, size)
-    letter = int(chars[0, 0])
-    if not chr(letter).isalpha() or np.any(chars[:, 0] != letter):
-        return None
-    out = np.empty(n, dtype=np.uint64)
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    out = np.empty(sum(len(c) for c in chunks), dtype=np.uint64)
+    letter: int | None = None
+    done = 0
+    for chunk in chunks:
+        n = len(chunk)
+        if n == 0:
+            continue
+        if chunk.null_count or chunk.type not in (pa.string(), pa.large_string()):
+            return None
+        wide = chunk.type == pa.large_string()
+        _, off_buf, data_buf = chunk.buffers()
+        offsets = np.frombuffer(
+            off_buf,
+            dtype=np.int64 if wide else np.int32,
+            count=n + 1,
+            offset=chunk.offset * (8 if wide else 4),
+        )
+        size = width + 1
+        first = int(offsets[0])
+        if int(offsets[-1]) - first != n * size:
+            return None
+        chars = np.frombuffer(data_buf, dtype=np.uint8, count=n * size, offset=first)
+        chars = chars.reshape(n, size)
+        letter = int(chars[0, 0]) if letter is None else letter
+        if not chr(letter).isalpha() or not _hex_block(
+            chars, offsets, letter, width, out[done : done + n]
+        ):
+            return None
+        done += n
+    return out
+
+
+def _hex_block(
+    chars: np.ndarray, offsets: np.ndarray, letter: int, width: int, out: np.ndarray
+) -> bool:
+    """Write the numbers of rows of a letter and ``width`` hex digits; False if one is not.
+
+    ``chars`` holds the rows' bytes as if every string had ``width + 1`` of them;
+    ``offsets`` (the Arrow offsets) say whether they do.
+    """
+    n = len(chars)
     step = _HEX_ROWS
+    size = width + 1
     digits = np.full((min(n, step), 16), ord("0"), dtype=np.uint8)
     for i in range(0, n, step):
         # In blocks of rows, so that the temporaries stay small (in cache).
         j = min(n, i + step)
+        if np.any(np.diff(offsets[i : j + 1]) != size) or np.any(chars[i:j, 0] != letter):
+            return False
         block = digits[: j - i]
         block[:, 16 - width :] = chars[i:j, 1:]
         value = _hex_words(block.view(np.uint64))  # (rows, 2): the two halves
         if value is None:
-            return None
+            return False
         out[i:j] = value
-    return out
+    return True
 
 
 def _hex_words(words: np.ndarray) -> np.ndarray | None:

@@ -194,6 +194,31 @@ def _reference(refs, window, history, data_start):
     return [out[i] for i in refs.index]
 
 
+def test_families_sharing_a_sort_bucket_are_sorted_apart():
+    # Canonical numbers that differ only in their low bits share the top bits that fit
+    # in the sort key; their rows interleave until re-sorted by the full number.
+    a, b = "f8000000000000001", "f8000000000000002"
+    refs = _refs(
+        [
+            ("r1", a, "2021-01-01"),
+            ("r2", b, "2021-02-01"),
+            ("r3", a, "2021-03-01"),
+            ("r4", b, "2022-06-01"),
+            ("r5", a, "2021-03-01"),
+        ]
+    )
+    with mock.patch.object(rr.np, "lexsort", wraps=np.lexsort) as spy:
+        out = rr.flag_rereferrals(refs)
+    assert spy.called
+    assert _flags(out) == [
+        [False, False, False],
+        [False, False, False],
+        [True, False, False],
+        [False, False, False],
+        [False, False, True],
+    ]
+
+
 @st.composite
 def referral_sets(draw):
     n_fam = draw(st.integers(1, 6))
@@ -244,10 +269,12 @@ def referral_sets(draw):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(referral_sets(), st.booleans())
-def test_flags_equal_a_per_family_loop(case, lexsort):
+@given(referral_sets(), st.sampled_from([63, 20, 0]))
+def test_flags_equal_a_per_family_loop(case, key_bits):
+    # 63: the single-key sort; 20: only the top bits of a canonical family number fit in
+    # the key, so families share buckets and are re-sorted; 0: np.lexsort.
     refs, window, history, data_start = case
-    with mock.patch.object(rr, "_KEY_BITS", 0 if lexsort else 63):
+    with mock.patch.object(rr, "_KEY_BITS", key_bits):
         out = rr.flag_rereferrals(
             refs, window_days=window, history_known_from=history, data_start=data_start
         )
@@ -477,6 +504,50 @@ def test_its_on_the_sicily_series_reproduces_r():
     got = [fit.params[t] for t in ("sin1", "sin2", "cos1", "cos2")]
     np.testing.assert_allclose(got, r_est, atol=1e-7)
     assert fit.n == 59 and fit.intervention_time == 37.0
+
+
+def test_shocks_enter_the_its_as_covariates(sample):
+    from noream_eval.stats import its_fit
+
+    covid = (dt.date(2020, 3, 23), dt.date(2020, 7, 31))
+    plan = AnalysisPlan(shocks={"covid": covid})
+    settings = Settings.from_data(sample, plan=plan)
+    part = rr.compute(sample, settings)
+    effects = part.tables["its_referrals"]
+    assert effects["term"].tolist() == ["level_change", "trend", "slope_change", "shock_covid"]
+    # the same model built here by hand: months 2018-01 to 2022-06, March-July 2020 flagged
+    monthly = part.tables["monthly_referrals"]
+    series = monthly.loc[monthly["cohort"] == "all"].reset_index(drop=True)
+    month = series["month"]
+    series = series.assign(
+        time=np.arange(1, len(series) + 1),
+        post=(month >= D("2021-02-01")).astype(int),
+        season=month.dt.month,
+        covid=((month >= D("2020-03-01")) & (month <= D("2020-07-01"))).astype(int),
+    )
+    assert series["covid"].sum() == 5
+    fit = its_fit(
+        series,
+        outcome="referrals",
+        time="time",
+        post="post",
+        offset="days",
+        covariates=["covid"],
+        family="quasipoisson",
+        harmonics=1,
+        season="season",
+        slope_change=True,
+        newey_west=True,
+    )
+    t = indicator_table(part.indicators)
+    level = _row(t, "referrals_its_level_change")
+    ref = fit.to_frame().set_index("term").loc["level_change"]
+    assert level["estimate"] == pytest.approx(ref["estimate"], rel=1e-10)
+    assert level["ci_high"] == pytest.approx(ref["ci_high"], rel=1e-10)
+    assert "shock terms: covid" in level["method"]
+    assert json.loads(level["params"])["shocks"] == {"covid": ["2020-03-23", "2020-07-31"]}
+    cf = part.tables["its_referrals_counterfactual"]
+    assert cf["month"].iloc[0] == D("2018-01-01") and len(cf) == 54
 
 
 # ----------------------------------------------------------------------------- compute

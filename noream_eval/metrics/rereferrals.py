@@ -54,7 +54,9 @@ OUTCOME = "1"
 _COHORTS = ("noream", "comparison")
 _HORIZON_DAYS = 365  # twelve months, for rereferral_within_12m
 _KEY_BITS = 63  # bits of the single int64 sort key (family, day, row)
-_NO_LIMIT = np.iinfo(np.int64).min
+_NO_LIMIT = np.iinfo(np.int64).min  # also NaT as int64
+_NS_PER_DAY = 86_400 * 10**9
+_BLOCK = 1 << 16  # rows per pass where a full-length temporary is not needed
 
 _MONTHLY_COLUMNS = (
     "month",
@@ -87,6 +89,7 @@ _ITS_COLUMNS = (
     "coef",
     "se",
     "statistic",
+    "df",
     "dispersion",
     "family",
     "se_type",
@@ -133,19 +136,21 @@ def _check_window(window_days: Any) -> int:
 
 
 def _days(values: pd.Series, what: str) -> np.ndarray:
-    """Dates as int64 days since 1970-01-01; a missing or unreadable date is refused."""
+    """Dates as int32 days since 1970-01-01; a missing or unreadable date is refused."""
     if not pd.api.types.is_datetime64_any_dtype(values.dtype):
         try:
             values = pd.to_datetime(values)
         except (TypeError, ValueError):
             raise ValidationError(f"{what} must hold dates.") from None
-    arr = values.to_numpy(dtype="datetime64[ns]")
-    missing = np.isnat(arr)
-    if missing.any():
+    ns = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    missing = int(np.count_nonzero(ns == _NO_LIMIT))  # NaT
+    if missing:
         raise ValidationError(
-            f"{what} is missing in {int(missing.sum())} row(s); every referral needs a date."
+            f"{what} is missing in {missing} row(s); every referral needs a date."
         )
-    return arr.astype("datetime64[D]").astype(np.int64)
+    days = np.empty(len(ns), dtype=np.int32)
+    np.floor_divide(ns, _NS_PER_DAY, out=days, casting="unsafe")
+    return days
 
 
 def _day(value: Any, what: str) -> int:
@@ -177,35 +182,30 @@ def _history_table(history: Any) -> tuple[pd.Series, np.ndarray] | None:
     ids = ids.reset_index(drop=True)
     if ids.isna().any():
         raise ValidationError("history_known_from has a family without a family_id.")
-    if ids.duplicated().any():
-        raise ValidationError(
-            f"history_known_from names {int(ids.duplicated().sum())} family(ies) more than once; "
-            "give one date per family."
-        )
     if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
         try:
             dates = pd.to_datetime(dates)
         except (TypeError, ValueError):
             raise ValidationError("history_known_from must hold dates.") from None
-    arr = dates.to_numpy(dtype="datetime64[ns]")
-    days = np.where(np.isnat(arr), _NO_LIMIT, arr.astype("datetime64[D]").astype(np.int64))
-    return ids, days
+    ns = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return ids, np.where(ns == _NO_LIMIT, _NO_LIMIT, ns // _NS_PER_DAY)
 
 
 def _numbers(ids: pd.Series) -> np.ndarray | None:
-    """Canonical family pseudonyms as 64-bit numbers (None when they are not all canonical)."""
+    """Canonical pseudonyms as 64-bit numbers (None when they are not all canonical)."""
     if not is_arrow_text(ids):
         return None
-    return hex_keys(arrow_strings(ids))
+    native = getattr(ids.array, "_pa_array", None)  # Arrow's own (chunked) array, no copy
+    return hex_keys(native if native is not None else arrow_strings(ids))
 
 
-def _encode_families(
+def _family_numbers(
     ids: pd.Series, other: pd.Series | None = None
-) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """Integer codes 0..k-1 of the referrals' families (and of ``other`` ids in the same coding).
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """A uint64 number per referral's family (and per ``other`` id), equal for equal ids.
 
-    Canonical pseudonyms are read as numbers and factorised as such (much
-    faster than hashing the strings); categorical ids use their codes.
+    Canonical pseudonyms are read as the numbers of their hex digits (no
+    hashing); categorical ids use their codes; other ids are factorised.
     """
     if ids.isna().any():
         raise ValidationError(
@@ -213,56 +213,78 @@ def _encode_families(
             "needs its family."
         )
     if isinstance(ids.dtype, pd.CategoricalDtype):
-        codes = ids.cat.codes.to_numpy().astype(np.int64)
-        k = len(ids.cat.categories)
+        codes = ids.cat.codes.to_numpy().astype(np.uint64)
         if other is None:
-            return codes, None, k
-        found = ids.cat.categories.get_indexer(other.astype(ids.cat.categories.dtype))
+            return codes, None
+        cats = ids.cat.categories
+        found = cats.get_indexer(pd.Index(other.astype(object)))
         new = found < 0
-        found[new] = k + np.arange(int(new.sum()))
-        return codes, found.astype(np.int64), k + int(new.sum())
-    n = len(ids)
+        found[new] = len(cats) + np.arange(int(new.sum()))
+        return codes, found.astype(np.uint64)
     nums = _numbers(ids)
+    if nums is not None and (other is None or len(other) == 0):
+        return nums, (None if other is None else np.empty(0, dtype=np.uint64))
     other_nums = None if other is None or nums is None else _numbers(other)
-    if nums is not None and (other is None or other_nums is not None):
-        both = nums if other_nums is None else np.concatenate([nums, other_nums])
-        codes, uniques = pd.factorize(both)
-    else:
-        values = ids if other is None else pd.concat([ids, other], ignore_index=True)
-        codes, uniques = pd.factorize(values)
-    codes = codes.astype(np.int64, copy=False)
-    return codes[:n], (None if other is None else codes[n:]), len(uniques)
+    if nums is not None and other_nums is not None:
+        return nums, other_nums
+    n = len(ids)
+    values = ids if other is None else pd.concat([ids, other], ignore_index=True)
+    codes = pd.factorize(values)[0].astype(np.uint64)
+    return codes[:n], (None if other is None else codes[n:])
 
 
-def _sort_order(
-    fam: np.ndarray, day: np.ndarray, n_codes: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows in (family, day, row) order, with the sorted families and days.
+def _sort_order(num: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows in (family number, day, row) order, with the sorted numbers and days.
 
-    One int64 key ``family | day | row`` sorted in place when it fits in 63
-    bits (a radix-free SIMD sort of plain integers), else ``np.lexsort``.
+    One int64 key ``bucket | day | row`` is sorted in place, the bucket being the
+    family number's top bits (all of it when it fits in the 63 bits): NumPy's
+    SIMD sort of plain integers, no hashing. Rows of the few buckets that hold
+    two families are then re-sorted by the full number. Without room for a
+    bucket, ``np.lexsort``. Few full-length arrays are made (memory, not
+    arithmetic, is what costs here).
     """
-    n = len(fam)
+    n = len(num)
     d0 = int(day.min())
-    fbits = max(n_codes - 1, 0).bit_length()
     dbits = (int(day.max()) - d0).bit_length()
     rbits = (n - 1).bit_length()
-    if fbits + dbits + rbits <= _KEY_BITS:
-        key = fam.astype(np.int64)
-        key <<= dbits
-        key += day
-        key -= d0
-        key <<= rbits
-        key |= np.arange(n, dtype=np.int64)
-        key.sort()
-        order = key & ((1 << rbits) - 1)
-        key >>= rbits
-        day_s = key & ((1 << dbits) - 1)
-        day_s += d0
-        key >>= dbits
-        return order, key, day_s
-    order = np.lexsort((day, fam))
-    return order, fam[order], day[order]
+    kbits = _KEY_BITS - dbits - rbits
+    if kbits < 1:
+        order = np.lexsort((day, num))
+        return order, num[order], day[order]
+    shift = max(int(num.max()).bit_length() - kbits, 0)
+    key = np.empty(n, dtype=np.int64)
+    np.right_shift(num, np.uint64(shift), out=key.view(np.uint64))
+    key <<= dbits
+    key += day
+    key -= d0
+    key <<= rbits
+    for i in range(0, n, _BLOCK):
+        key[i : i + _BLOCK] |= np.arange(i, min(n, i + _BLOCK), dtype=np.int64)
+    key.sort()
+    order = np.empty(n, dtype=np.int64 if n > np.iinfo(np.int32).max else np.int32)
+    np.bitwise_and(key, (1 << rbits) - 1, out=order, casting="unsafe")
+    key >>= rbits
+    day_s = np.empty(n, dtype=np.int32)
+    np.bitwise_and(key, (1 << dbits) - 1, out=day_s, casting="unsafe")
+    day_s += d0
+    num_s = num[order]
+    if shift:
+        key >>= dbits  # the bucket
+        mixed = key[1:] == key[:-1]
+        mixed &= num_s[1:] != num_s[:-1]
+        if mixed.any():
+            # Buckets holding more than one family (the key is sorted, so each bucket's
+            # rows are one stretch of it): re-sort their rows by the full number.
+            bad = np.unique(key[1:][mixed])
+            lo = np.searchsorted(key, bad, side="left")
+            size = np.searchsorted(key, bad, side="right") - lo
+            pos = np.repeat(lo, size) + _group_offsets(size)
+            rows = order[pos]
+            rows = rows[np.lexsort((rows, day[rows], num[rows]))]
+            order[pos] = rows
+            num_s[pos] = num[rows]
+            day_s[pos] = day[rows]
+    return order, num_s, day_s
 
 
 def _group_offsets(sizes: np.ndarray) -> np.ndarray:
@@ -271,68 +293,93 @@ def _group_offsets(sizes: np.ndarray) -> np.ndarray:
     return np.arange(int(sizes.sum())) - starts
 
 
-def _first_by_id(
-    order: np.ndarray, starts: np.ndarray, ids: pd.Series, chosen: np.ndarray
-) -> np.ndarray:
-    """In each group of same-day referrals, the row with the smallest referral_id."""
-    n = len(order)
-    sizes = np.diff(np.append(starts, n))
-    multi = np.flatnonzero(sizes > 1)
-    group = np.repeat(multi, sizes[multi])
-    rows = order[starts[group] + _group_offsets(sizes[multi])]
-    first = (
-        pd.DataFrame({"group": group, "id": ids.take(rows).to_numpy(), "row": rows})
-        .sort_values(["group", "id", "row"], na_position="last", kind="stable")
-        .drop_duplicates("group")
-    )
-    chosen = chosen.copy()
-    chosen[first["group"].to_numpy()] = first["row"].to_numpy()
-    return chosen
+def _first_by_id(order: np.ndarray, repeats: np.ndarray, ids: pd.Series) -> np.ndarray:
+    """The sorted position standing for each family-day with repeats, and its group's start.
+
+    ``repeats`` are the sorted positions of the second and later referrals of a
+    family on a day; the day's referrals are that stretch and the position before
+    it. Returns ``(start, winner)``: per such day, the first position and the
+    position of the referral with the smallest referral_id.
+    """
+    run = np.r_[True, repeats[1:] != repeats[:-1] + 1]
+    start = repeats[run] - 1
+    sizes = np.diff(np.flatnonzero(np.r_[run, True])) + 1
+    group = np.repeat(np.arange(len(start)), sizes)
+    pos = np.repeat(start, sizes) + _group_offsets(sizes)
+    rows = order[pos]
+    sub = ids.take(rows)
+    number = _numbers(sub)  # canonical ids sort as their numbers
+    if number is not None:
+        first = np.lexsort((rows, number, group))
+        first = first[np.r_[True, group[first][1:] != group[first][:-1]]]
+    else:
+        first = (
+            pd.DataFrame({"group": group, "id": sub.to_numpy(), "row": rows})
+            .sort_values(["group", "id", "row"], na_position="last", kind="stable")
+            .drop_duplicates("group")
+            .index.to_numpy()
+        )
+    return np.stack([start, pos[first]])
 
 
 def _flags(
-    fam: np.ndarray,
+    num: np.ndarray,
     day: np.ndarray,
-    n_codes: int,
-    known: np.ndarray | None,
     window: int,
     ids: pd.Series,
+    history: tuple[np.ndarray, np.ndarray] | None,
+    floor: int | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """is_rereferral, history_incomplete and same_day_repeat of every row (input order)."""
-    n = len(fam)
+    """is_rereferral, history_incomplete and same_day_repeat of every row (input order).
+
+    ``history`` holds the family numbers of a history table, sorted, with their
+    first known days; ``floor`` a date that limits everyone's history.
+    """
+    n = len(num)
     if n == 0:
         empty = np.zeros(0, dtype=bool)
         return empty, empty.copy(), empty.copy()
-    order, fam_s, day_s = _sort_order(fam, day, n_codes)
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(fam_s[1:], fam_s[:-1], out=new[1:])
-    new[1:] |= day_s[1:] != day_s[:-1]
-    starts = np.flatnonzero(new)
-    del new
-    g_fam = fam_s[starts]
-    g_day = day_s[starts]
-    del fam_s, day_s
-    # A family-day is a re-referral when the family's previous referral day is at most
-    # `window` days earlier (days differ, so the gap is at least 1).
-    is_re = np.zeros(len(starts), dtype=bool)
-    is_re[1:] = (g_fam[1:] == g_fam[:-1]) & (g_day[1:] - g_day[:-1] <= window)
-    if known is None:
-        incomplete = np.zeros(len(starts), dtype=bool)
-    else:
-        # The look-back window [day - window, day - 1] starts before the family's history
-        # is known, and no earlier referral was found in it.
-        incomplete = ~is_re & (g_day - window < known[g_fam])
-    chosen = order[starts]
-    if len(starts) < n:
-        chosen = _first_by_id(order, starts, ids, chosen)
-    out_re = np.zeros(n, dtype=bool)
-    out_re[chosen] = is_re
-    out_inc = np.zeros(n, dtype=bool)
-    out_inc[chosen] = incomplete
-    repeat = np.ones(n, dtype=bool)
-    repeat[chosen] = False
-    return out_re, out_inc, repeat
+    order, num_s, day_s = _sort_order(num, day)
+    # In sorted order each row is compared with the row before it: same family and
+    # same day is a repeat; same family within the window a re-referral (the row before
+    # is then the last of the family's previous day).
+    same = np.empty(n, dtype=bool)
+    same[0] = False
+    np.equal(num_s[1:], num_s[:-1], out=same[1:])
+    gap = np.empty(n, dtype=np.int32)
+    gap[0] = 0
+    np.subtract(day_s[1:], day_s[:-1], out=gap[1:])
+    code = (gap <= window).view(np.uint8)  # 1: re-referral, 2: incomplete, 4: repeat
+    code &= same.view(np.uint8)
+    repeat = same
+    repeat &= gap == 0
+    del gap
+    code[repeat] = 4
+    repeats = np.flatnonzero(repeat)
+    del repeat
+    if history is not None or floor is not None:
+        # Not a re-referral, and the look-back window [day - window, day - 1] starts
+        # before the family's history is known.
+        cand = np.flatnonzero(code == 0)
+        limit = np.full(len(cand), _NO_LIMIT if floor is None else floor, dtype=np.int64)
+        if history is not None and len(history[0]):
+            fam, fam_days = history
+            first = np.flatnonzero(np.r_[True, num_s[1:] != num_s[:-1]])  # families
+            u = num_s[first]
+            pos = np.minimum(np.searchsorted(fam, u), len(fam) - 1)
+            known = np.where(fam[pos] == u, fam_days[pos], _NO_LIMIT)
+            np.maximum(limit, known[np.searchsorted(first, cand, side="right") - 1], out=limit)
+        late = day_s[cand] - window < limit
+        code[cand[late]] = 2
+    del num_s, day_s
+    if len(repeats):
+        start, winner = _first_by_id(order, repeats, ids)
+        value = code[start]
+        code[start] = 4
+        code[winner] = value
+    out = np.empty(n, dtype=np.uint8)
+    out[order] = code
+    return out == 1, out == 2, out == 4
 
 
 # --------------------------------------------------------------------------- flags
@@ -405,9 +452,10 @@ def flag_rereferrals(
     A recorded referral always counts, even one dated before :math:`K`: it
     proves a re-referral; only the absence of one proves nothing there.
 
-    The computation is vectorised: families become integer codes (canonical
-    pseudonyms are read as 64-bit numbers), dates integer days, and one int64
-    key (family, day, row) is sorted; no Python loop runs over families.
+    The computation is vectorised: families become 64-bit numbers (canonical
+    pseudonyms are read as the number of their hex digits, other ids are
+    factorised), dates integer days, and one int64 key (family, day, row) is
+    sorted; no Python loop runs over families.
 
     References
     ----------
@@ -437,22 +485,26 @@ def flag_rereferrals(
             "history_known_from must be a Series indexed by family_id, the families table, "
             f"a date or None; got {type(history_known_from).__name__}."
         )
-    fam, other, n_codes = _encode_families(
-        referrals["family_id"], None if table is None else table[0]
-    )
-    known: np.ndarray | None = None
-    if table is not None:
-        known = np.full(n_codes, _NO_LIMIT, dtype=np.int64)
-        known[other] = table[1]
-    elif history_known_from is not None:
-        known = np.full(n_codes, _day(history_known_from, "history_known_from"), dtype=np.int64)
+    num, other = _family_numbers(referrals["family_id"], None if table is None else table[0])
+    history: tuple[np.ndarray, np.ndarray] | None = None
+    if table is not None and other is not None:
+        by = np.argsort(other)
+        fam = other[by]
+        twice = int(np.count_nonzero(fam[1:] == fam[:-1]))
+        if twice:
+            raise ValidationError(
+                f"history_known_from names {twice} family(ies) more than once; give one "
+                "date per family."
+            )
+        history = (fam, table[1][by])
+    floor = None
+    if table is None and history_known_from is not None:
+        floor = _day(history_known_from, "history_known_from")
     if data_start is not None:
         start = _day(data_start, "data_start")
-        known = (
-            np.full(n_codes, start, dtype=np.int64) if known is None else np.maximum(known, start)
-        )
+        floor = start if floor is None else max(floor, start)
     is_re, incomplete, repeat = _flags(
-        fam, day, n_codes, known, window, referrals["referral_id"].reset_index(drop=True)
+        num, day, window, referrals["referral_id"].reset_index(drop=True), history, floor
     )
     out = referrals.copy(deep=False)
     out["is_rereferral"] = is_re
@@ -1184,20 +1236,19 @@ def referrals_its(
     if start is None:
         raise StatsInputError("the time series needs programme_start (the interruption).")
     frame, columns, _ = _its_frame(monthly, start, dict(shocks or {}))
-    extra: dict[str, Any] = {"covariates": columns} if columns else {}
     return its_fit(
         frame,
         outcome="referrals",
         time="time",
         post="post",
         offset="days",
+        covariates=columns,
         family=its_family,  # type: ignore[arg-type]
         harmonics=harmonics,
         period=12,
         season="calendar_month" if harmonics else None,
         slope_change=slope_change,
         newey_west=newey_west,
-        **extra,
     )
 
 
