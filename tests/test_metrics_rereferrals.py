@@ -111,6 +111,17 @@ def test_history_boundary_and_what_a_recorded_referral_proves():
     assert not rr.flag_rereferrals(refs)["history_incomplete"].any()
 
 
+def test_history_of_other_families_does_not_apply():
+    # Canonical keys of another namespace share the digits, not the family.
+    refs = _refs([("r1", "f00000000000000a1", "2021-01-01")])
+    for letter, expect in (("f", True), ("g", False)):
+        known = pd.Series([D("2020-06-01")], index=[f"{letter}00000000000000a1"])
+        got = rr.flag_rereferrals(refs, history_known_from=known)
+        assert got["history_incomplete"].tolist() == [expect]
+    empty = rr.flag_rereferrals(refs.iloc[:0], history_known_from=known)
+    assert empty.empty
+
+
 def test_missing_history_date_means_no_limit_but_data_start():
     refs = _refs([("r1", "fa", "2021-01-01")])
     fams = pd.DataFrame({"family_id": ["fa"], "history_known_from": [pd.NaT]})

@@ -221,12 +221,16 @@ def _family_numbers(
         new = found < 0
         found[new] = len(cats) + np.arange(int(new.sum()))
         return codes, found.astype(np.uint64)
+    if len(ids) == 0:
+        return np.empty(0, dtype=np.uint64), (
+            None if other is None else np.arange(len(other), dtype=np.uint64)
+        )
     nums = _numbers(ids)
     if nums is not None and (other is None or len(other) == 0):
         return nums, (None if other is None else np.empty(0, dtype=np.uint64))
     other_nums = None if other is None or nums is None else _numbers(other)
-    if nums is not None and other_nums is not None:
-        return nums, other_nums
+    if nums is not None and other_nums is not None and str(ids.iloc[0])[0] == str(other.iloc[0])[0]:
+        return nums, other_nums  # the same letter: equal numbers are equal ids
     n = len(ids)
     values = ids if other is None else pd.concat([ids, other], ignore_index=True)
     codes = pd.factorize(values)[0].astype(np.uint64)
@@ -874,7 +878,7 @@ def _km_results(
             text = "no estimate: no family with an index referral and complete history (n = 0)"
         else:
             at = fits[g].survival_at([horizon])
-            at = at.loc[at["group"].astype(str) == (g if g != "all" else "all")].iloc[0]
+            at = at.loc[at["group"].astype(str) == g].iloc[0]
             if np.isnan(at["survival"]):
                 text = (
                     f"no estimate: no family in this group was followed for {horizon} days "
