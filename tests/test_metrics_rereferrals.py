@@ -692,7 +692,6 @@ def test_sample_indicators_are_sane(sample):
     assert monthly.loc[monthly["cohort"] == "all", "referrals"].sum() == 281
 
 
-@pytest.mark.slow
 def test_true_values_of_the_generator():
     from noream_eval.sample.world import PARAMETERS
 
