@@ -17,6 +17,7 @@ import datetime as dt
 import difflib
 import hashlib
 import itertools
+import math
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -77,8 +78,18 @@ _INSTRUMENT_KEYS = frozenset(
         "higher_is_better",
         "reference",
         "metric",
+        "scoring",
+        "item_names",
+        "lower_is_better_items",
+        "reliability",
+        "sem",
+        "meaningful_change",
+        "population_mean",
     }
 )
+#: How an instrument is scored (``scoring``): the raw sum, the ``metric`` conversion of the
+#: raw sum, or each item on its own.
+_SCORINGS: tuple[str, ...] = ("sum", "metric", "per_item")
 
 #: Pre-specified parameters and their defaults: (default, minimum, maximum).
 DEFAULT_PARAMETERS: dict[str, tuple[int, int, int]] = {
@@ -106,6 +117,22 @@ class Instrument:
         Direction of the scale.
     metric
         Optional conversion table from raw sum to a metric score.
+    scoring
+        ``"sum"`` (raw sum), ``"metric"`` (the raw sum converted with
+        ``metric``) or ``"per_item"`` (each item is its own score); default
+        ``"metric"`` when there is a conversion table, else ``"sum"``.
+    item_names
+        Names of the items (per-item scoring), in item order.
+    lower_is_better_items
+        Item numbers on which a lower score is better (per-item scoring).
+    reliability
+        Published reliability (Cronbach's alpha) used by the reliable change index.
+    sem
+        Published standard error of measurement, in score points.
+    meaningful_change
+        Change (in score points) meaningful for an individual.
+    population_mean
+        Published population mean of the score, for context.
     """
 
     name: str
@@ -117,6 +144,20 @@ class Instrument:
     higher_is_better: bool = True
     reference: str = ""
     metric: tuple[float, ...] = ()
+    scoring: Literal["sum", "metric", "per_item"] = "sum"
+    item_names: tuple[str, ...] = ()
+    lower_is_better_items: tuple[int, ...] = ()
+    reliability: float | None = None
+    sem: float | None = None
+    meaningful_change: float | None = None
+    population_mean: float | None = None
+
+    def measures(self) -> tuple[str, ...]:
+        """Names of the scores the instrument gives: itself, or ``NAME_ITEM`` per item."""
+        if self.scoring != "per_item":
+            return (self.name,)
+        names = self.item_names or tuple(f"item{i}" for i in range(1, self.n_items + 1))
+        return tuple(f"{self.name}_{n}" for n in names)
 
 
 def _whole(value: Any) -> bool:
@@ -161,6 +202,7 @@ def _instrument(name: str, entry: Any, where: str) -> Instrument:
             f"{here} metric has {len(metric_t)} entries; a conversion table from raw sum "
             f"{n_items * lo} to {n_items * hi} needs {n_items * (hi - lo) + 1}."
         )
+    extra = _instrument_scoring(entry, here, n_items, lo, hi, metric_t)
     return Instrument(
         name=name,
         title=str(entry.get("title", name)),
@@ -171,7 +213,65 @@ def _instrument(name: str, entry: Any, where: str) -> Instrument:
         higher_is_better=bool(entry.get("higher_is_better", True)),
         reference=str(entry.get("reference", "")),
         metric=metric_t,
+        **extra,
     )
+
+
+def _instrument_scoring(
+    entry: Mapping[str, Any],
+    here: str,
+    n_items: int,
+    lo: int,
+    hi: int,
+    metric: tuple[float, ...],
+) -> dict[str, Any]:
+    """The scoring keys of an instrument entry, checked."""
+    scoring = entry.get("scoring", "metric" if metric else "sum")
+    if scoring not in _SCORINGS:
+        raise ConfigError(f"{here} scoring = {scoring!r}; choose one of {list(_SCORINGS)}.")
+    if scoring == "metric" and not metric:
+        raise ConfigError(f'{here} scoring = "metric" needs a metric conversion table.')
+    names = entry.get("item_names", [])
+    if not isinstance(names, list) or not all(
+        isinstance(n, str) and n.isidentifier() and n == n.lower() for n in names
+    ):
+        raise ConfigError(
+            f'{here} item_names must be a list of snake_case names, e.g. ["anxiety"].'
+        )
+    if names and (len(names) != n_items or len(set(names)) != n_items):
+        raise ConfigError(f"{here} item_names needs {n_items} different names, one per item.")
+    lower = entry.get("lower_is_better_items", [])
+    if not isinstance(lower, list) or not all(_whole(i) and 1 <= i <= n_items for i in lower):
+        raise ConfigError(
+            f"{here} lower_is_better_items must be a list of item numbers from 1 to {n_items}."
+        )
+    out: dict[str, Any] = {
+        "scoring": scoring,
+        "item_names": tuple(names),
+        "lower_is_better_items": tuple(sorted(set(lower))),
+    }
+    top = metric[-1] if scoring == "metric" else (hi if scoring == "per_item" else n_items * hi)
+    bottom = metric[0] if scoring == "metric" else (lo if scoring == "per_item" else n_items * lo)
+    checks = {
+        "reliability": (0.0, 1.0, "a number strictly between 0 and 1 (Cronbach's alpha)"),
+        "sem": (0.0, math.inf, "a positive number of score points"),
+        "meaningful_change": (0.0, math.inf, "a positive number of score points"),
+        "population_mean": (None, None, f"a number from {bottom:g} to {top:g}"),
+    }
+    for key, (low, high, what) in checks.items():
+        value = entry.get(key)
+        if value is None:
+            out[key] = None
+            continue
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and key == "population_mean":
+            ok = bottom <= value <= top
+        elif ok:
+            ok = low < value < high
+        if not ok:
+            raise ConfigError(f"{here} {key} = {value!r}; give {what}.")
+        out[key] = float(value)
+    return out
 
 
 def load_instruments(extra: Mapping[str, Any] | None = None) -> dict[str, Instrument]:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["MODULES", "Results", "Settings", "compute_all"]
 
 #: Outcome modules run by :func:`compute_all`, in order; each has ``compute(data, settings)``.
-MODULES: tuple[str, ...] = ("rereferrals",)
+MODULES: tuple[str, ...] = ("rereferrals", "s17", "wellbeing")
 
 
 def compute_all(

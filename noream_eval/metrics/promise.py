@@ -44,7 +44,6 @@ EFFECT_INDICATORS: dict[str, Effect] = {
     "referrals_its_level_change": Effect("decrease", 1.0),
     "referrals_its_slope_change": Effect("decrease", 1.0),
     "s17_escalation_hazard_ratio": Effect("decrease", 1.0),
-    "cost_consequence_net_gbp": Effect("increase", 0.0),
     "swemwbs_mean_change": Effect("increase", 0.0),
     "swemwbs_d_z": Effect("increase", 0.0),
     "swemwbs_g_av": Effect("increase", 0.0),
@@ -151,8 +150,8 @@ def rate_indicators(indicators: pd.DataFrame, plan: AnalysisPlan | None = None) 
     -----
     Rules are tried in order and the first whose conditions all hold gives
     the rating (see :data:`noream_eval.plan.CONDITIONS`). Exploratory
-    indicators (the effect indicators of :data:`EFFECT_INDICATORS` that the
-    plan does not name, for every group) are rated by the same rules, with
+    indicators (the rows of effect indicators of :data:`EFFECT_INDICATORS`
+    whose name and group the plan does not pre-specify) are rated by the same rules, with
     their usual expected direction and a minimum n of 1, and labelled so.
 
     Examples
@@ -196,10 +195,10 @@ def rate_indicators(indicators: pd.DataFrame, plan: AnalysisPlan | None = None) 
         out.append(
             base | _numbers(row) | {"null_value": null, "rating": rule.rating, "rule": rule.text}
         )
-    named = set(plan.indicators)
+    named = {(name, spec.group) for name, spec in plan.indicators.items()}
     for row in index.values():
         name = row["indicator"]
-        if name in named or name not in EFFECT_INDICATORS:
+        if (name, row["group"]) in named or name not in EFFECT_INDICATORS:
             continue
         effect = EFFECT_INDICATORS[name]
         spec = IndicatorSpec(name, str(row["outcome"]), effect.direction, False, 1, row["group"])
@@ -467,12 +466,17 @@ def trial_design(
     return frame
 
 
-def _pilot_sd_and_r(tables: Mapping[str, pd.DataFrame]) -> tuple[float, float | None, int]:
+def _pilot_sd_and_r(
+    tables: Mapping[str, pd.DataFrame], measure: str
+) -> tuple[float, float | None, int]:
+    """Baseline SD and pre-post correlation of parent/carers' scores on ``measure``."""
     change = tables.get("wellbeing_change")
-    if change is None or not {"baseline", "followup"} <= set(change.columns):
+    if change is None or not {"baseline", "followup", "measure"} <= set(change.columns):
         return math.nan, None, 0
+    keep = change["measure"] == measure
     if "respondent" in change.columns:
-        change = change[change["respondent"] == "parent_carer"]
+        keep &= change["respondent"] == "parent_carer"
+    change = change[keep]
     base = change["baseline"].astype("float64").dropna()
     pairs = change[["baseline", "followup"]].astype("float64").dropna()
     sd = float(base.std(ddof=1)) if len(base) > 1 else math.nan
@@ -500,7 +504,7 @@ def compute(
     prog = progression_criteria(indicators, promise, plan)
     tables_out = {"evidence_of_promise": promise, "progression": prog}
     rows: list[dict[str, Any]] = []
-    sd, r, n = _pilot_sd_and_r(tables)
+    sd, r, n = _pilot_sd_and_r(tables, plan.wellbeing_instrument)
     if math.isfinite(sd) and sd > 0:
         attrition = plan.attrition
         if attrition is None:
