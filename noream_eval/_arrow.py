@@ -16,6 +16,7 @@ __all__ = [
     "arrow_strings",
     "fixed_width_strings",
     "hash_strings",
+    "hex_keys",
     "is_arrow_text",
     "large_strings",
     "utf8_buffers",
@@ -149,3 +150,131 @@ def hash_strings(arr: Any) -> np.ndarray:
             i = j
         lengths = (ends - starts).astype(np.uint64)
         return _mix(out ^ (lengths * np.uint64(0x9E3779B97F4A7C15)))
+
+
+_NIBBLES = 0x0F0F0F0F0F0F0F0F
+_LOW_BITS = 0x0101010101010101
+_HEX_ROWS = 1 << 15  # rows of hex digits converted per NumPy pass
+
+
+def hex_keys(arr: Any, *, width: int = 16) -> np.ndarray | None:
+    """The numbers of keys made of one letter and ``width`` lower-case hexadecimal digits.
+
+    Canonical pseudonyms (``f`` and 16 hexadecimal digits for a family) read
+    as the 64-bit number of their digits, for all strings at once from Arrow's
+    data buffers (chunk by chunk: nothing is copied first). Two keys give the
+    same number exactly when they are the same string, and the numbers sort
+    as the strings do, so they can stand for the keys when grouping, joining
+    or ordering.
+
+    Parameters
+    ----------
+    arr
+        An Arrow ``string`` or ``large_string`` array, or a chunked array of them.
+    width
+        The number of hexadecimal digits after the letter, 1 to 16.
+
+    Returns
+    -------
+    numpy.ndarray of uint64, or None
+        None unless every value is such a key and they share their letter
+        (no value missing): the caller then works with the strings themselves.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> hex_keys(pa.array(["f000000000000001f", "f00000000000000ff"])).tolist()
+    [31, 255]
+    >>> hex_keys(pa.array(["f000000000000001f", "F00000000000000FF"])) is None
+    True
+    """
+    import pyarrow as pa
+
+    if not 1 <= width <= 16:
+        raise ValueError(f"width must be 1 to 16, not {width}")
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    out = np.empty(sum(len(c) for c in chunks), dtype=np.uint64)
+    letter: int | None = None
+    done = 0
+    for chunk in chunks:
+        n = len(chunk)
+        if n == 0:
+            continue
+        if chunk.null_count or chunk.type not in (pa.string(), pa.large_string()):
+            return None
+        wide = chunk.type == pa.large_string()
+        _, off_buf, data_buf = chunk.buffers()
+        offsets = np.frombuffer(
+            off_buf,
+            dtype=np.int64 if wide else np.int32,
+            count=n + 1,
+            offset=chunk.offset * (8 if wide else 4),
+        )
+        size = width + 1
+        first = int(offsets[0])
+        if int(offsets[-1]) - first != n * size:
+            return None
+        chars = np.frombuffer(data_buf, dtype=np.uint8, count=n * size, offset=first)
+        chars = chars.reshape(n, size)
+        letter = int(chars[0, 0]) if letter is None else letter
+        if not chr(letter).isalpha() or not _hex_block(
+            chars, offsets, letter, width, out[done : done + n]
+        ):
+            return None
+        done += n
+    return out
+
+
+def _hex_block(
+    chars: np.ndarray, offsets: np.ndarray, letter: int, width: int, out: np.ndarray
+) -> bool:
+    """Write the numbers of rows of a letter and ``width`` hex digits; False if one is not.
+
+    ``chars`` holds the rows' bytes as if every string had ``width + 1`` of them;
+    ``offsets`` (the Arrow offsets) say whether they do.
+    """
+    n = len(chars)
+    step = _HEX_ROWS
+    size = width + 1
+    digits = np.full((min(n, step), 16), ord("0"), dtype=np.uint8)
+    for i in range(0, n, step):
+        # In blocks of rows, so that the temporaries stay small (in cache).
+        j = min(n, i + step)
+        if np.any(np.diff(offsets[i : j + 1]) != size) or np.any(chars[i:j, 0] != letter):
+            return False
+        block = digits[: j - i]
+        block[:, 16 - width :] = chars[i:j, 1:]
+        value = _hex_words(block.view(np.uint64))  # (rows, 2): the two halves
+        if value is None:
+            return False
+        out[i:j] = value
+    return True
+
+
+def _hex_words(words: np.ndarray) -> np.ndarray | None:
+    """The 64-bit numbers of rows of 16 ASCII hex digits held as two 8-byte words."""
+    u = np.uint64
+    with np.errstate(over="ignore"):
+        # Nibble of each byte: "0"-"9" -> 0-9, "a"-"f" -> 10-15 (other bytes: anything).
+        nib = (words >> u(6)) & u(_LOW_BITS)
+        nib *= u(9)
+        nib += words & u(_NIBBLES)
+        # A byte is a lower-case hex digit exactly when its nibble is 0-15 and writing
+        # that nibble back as a hex digit gives the byte again.
+        if np.any(nib & u(0xF0F0F0F0F0F0F0F0)):
+            return None
+        again = nib + u(0x0606060606060606)
+        again >>= u(4)
+        again &= u(_LOW_BITS)
+        again *= u(0x27)
+        again += nib
+        again += u(0x3030303030303030)
+        if np.any(again != words):
+            return None
+        # Eight nibbles (one per byte) into 32 bits: first digit in the highest byte,
+        # then neighbouring nibbles merged pairwise.
+        x = nib.byteswap() if np.little_endian else nib
+        for shift, mask in ((4, 0x00FF00FF00FF00FF), (8, 0x0000FFFF0000FFFF), (16, 0xFFFFFFFF)):
+            x |= x >> u(shift)
+            x &= u(mask)
+        return (x[:, 0] << u(32)) | x[:, 1]

@@ -63,3 +63,46 @@ def test_arrow_strings_of_pandas_values() -> None:
     s = pd.Series(["x", None, "y"], dtype="str")
     assert _arrow.arrow_strings(s).to_pylist() == ["x", None, "y"]
     assert _arrow.arrow_strings(pd.Series(["x", None], dtype=object)).to_pylist() == ["x", None]
+
+
+@FAST
+@given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=30),
+    st.sampled_from(["f", "r", "Q"]),
+    st.booleans(),
+)
+def test_hex_keys_are_the_numbers_of_the_digits(values, letter, chunked) -> None:
+    texts = [f"{letter}{v:016x}" for v in values]
+    arr = pa.array(texts, pa.string())
+    if chunked and len(texts) > 2:
+        arr = pa.chunked_array([arr.slice(0, 2), arr.slice(2)])
+    got = _arrow.hex_keys(arr)
+    assert got is not None and got.dtype == np.uint64
+    assert got.tolist() == values
+    # the numbers sort as the strings do
+    assert np.argsort(got, kind="stable").tolist() == sorted(
+        range(len(texts)), key=lambda i: texts[i]
+    )
+
+
+def test_hex_keys_refuse_anything_else_byte_by_byte() -> None:
+    # Every byte value at one digit position of a 17-byte key: only 0-9 and a-f pass.
+    base = np.frombuffer(b"f0123456789abcdef", dtype=np.uint8)
+    chars = np.tile(base, (256, 1))
+    chars[:, 9] = np.arange(256)
+    ok = [
+        b
+        for b in range(256)
+        if _arrow.hex_keys(_arrow.fixed_width_strings(chars[b : b + 1])) is not None
+    ]
+    assert bytes(ok) == b"0123456789abcdef"
+    for texts in (
+        ["f0000000000000001", "g0000000000000002"],  # two letters
+        ["f0000000000000001", "f000000000000002"],  # a short one
+        ["f0000000000000001", None],  # a missing one
+        ["10000000000000001"],  # no letter
+        ["fABCDEF0000000001"],  # upper-case digits
+    ):
+        assert _arrow.hex_keys(pa.array(texts)) is None, texts
+    assert _arrow.hex_keys(pa.array(["p12", "pff"]), width=2).tolist() == [0x12, 0xFF]
+    assert len(_arrow.hex_keys(pa.array([], pa.string()))) == 0

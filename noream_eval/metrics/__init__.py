@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 __all__ = ["MODULES", "Results", "Settings", "compute_all"]
 
 #: Outcome modules run by :func:`compute_all`, in order; each has ``compute(data, settings)``.
-MODULES: tuple[str, ...] = ("s17", "wellbeing", "practice", "multiagency", "coordination")
+MODULES: tuple[str, ...] = (
+    "rereferrals",
+    "s17",
+    "wellbeing",
+    "practice",
+    "multiagency",
+    "coordination",
+)
 
 
 def compute_all(
