@@ -33,7 +33,7 @@ UNKNOWN = "unknown"
 
 #: Category levels of the canonical schema (``unknown`` is added to each).
 LEVELS: dict[str, tuple[str, ...]] = {
-    "cohort": ("noream", "comparison"),
+    "cohort": ("noream", "comparison", "not_enrolled"),
     "eligibility": ("eligible", "not_eligible"),
     "not_enrolled_reason": ("declined", "not_eligible", "no_capacity", "moved_away", "other"),
     "exit_reason": ("status_resolved", "moved_away", "disengaged", "escalated_s17", "other"),

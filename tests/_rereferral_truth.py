@@ -21,22 +21,20 @@ from noream_eval.metrics.rereferrals import _km_families, _km_results, flag_rere
 from noream_eval.sample import generate
 from noream_eval.sample.world import (
     COHORTS,
+    DEFAULT_FAMILIES,
     PARAMETERS,
-    People,
-    Sites,
-    simulate_families,
-    simulate_referrals,
+    cohort_codes,
 )
 
 DATES = PARAMETERS["dates"]
 
 
-def world(seed: int = generate.DEFAULT_SEED, n_families: int = 270) -> tuple[dict, dict]:
+def world(
+    seed: int = generate.DEFAULT_SEED, n_families: int = DEFAULT_FAMILIES
+) -> tuple[dict, dict]:
     """The clean families and referrals the generator draws for a seed and size."""
-    rng = generate._streams(seed, generate._STREAMS)
-    fam = simulate_families(rng["families"], n_families, Sites(1), People())
-    refs = simulate_referrals(rng["referrals"], fam)
-    return fam, refs
+    w = generate.simulate_world(seed, n_families)
+    return w["fam"], w["refs"]
 
 
 def _dates(days: np.ndarray) -> np.ndarray:
@@ -64,7 +62,8 @@ def world_tables(
             "family_id": pd.array(fid, dtype="string"),
             "site": pd.array(["E09000012"] * n, dtype="string"),
             "cohort": pd.Categorical(
-                np.array(COHORTS)[fam["noream"].astype(int)], categories=["noream", "comparison"]
+                np.array(COHORTS)[cohort_codes(fam)],
+                categories=["noream", "comparison", "not_enrolled"],
             ),
             "first_contact_date": _dates(fam["first_contact"]),
             "history_known_from": np.where(lost, attack, start),
@@ -82,7 +81,7 @@ def world_tables(
     return referrals, families
 
 
-def true_values(n_families: int = 270 * 400, seed: int = 1) -> dict[str, Any]:
+def true_values(n_families: int = DEFAULT_FAMILIES * 250, seed: int = 1) -> dict[str, Any]:
     """What each Outcome 1 indicator estimates in the sample's design (large-n simulation).
 
     Returns per cohort: ``rereferral_rate`` over every true referral (the

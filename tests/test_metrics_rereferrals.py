@@ -689,7 +689,9 @@ def test_sample_indicators_are_sane(sample):
     level = _row(t, "referrals_its_level_change")
     assert level["n"] == 54 and level["ci_low"] < level["estimate"] < level["ci_high"]
     monthly = part.tables["monthly_referrals"]
-    assert monthly.loc[monthly["cohort"] == "all", "referrals"].sum() == 281
+    truth = json.loads((ROOT / "data" / "sample" / "truth.json").read_text("utf-8"))
+    total = monthly.loc[monthly["cohort"] == "all", "referrals"].sum()
+    assert total == truth["expected"]["referrals"]
 
 
 def test_true_values_of_the_generator():

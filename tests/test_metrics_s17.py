@@ -49,9 +49,15 @@ def _families(rows: list[dict]) -> pd.DataFrame:
         "immigration_status": None,
         "history_known_from": "2017-04-01",
         "notes": None,
+        "eligibility_assessed_date": None,
+        "eligibility": None,
+        "offered_date": None,
+        "not_enrolled_reason": None,
+        "complex_flag_date": None,
     }
     df = pd.DataFrame([{**base, **r} for r in rows])
-    for c in ("first_contact_date", "enrolled_date", "exit_date", "history_known_from"):
+    dates = ("eligibility_assessed_date", "offered_date", "complex_flag_date")
+    for c in ("first_contact_date", "enrolled_date", "exit_date", "history_known_from", *dates):
         df[c] = pd.to_datetime(df[c])
     return conform("families", df)
 

@@ -276,14 +276,15 @@ def test_files_and_key(sample: pathlib.Path, truth: dict[str, Any]) -> None:
 
 def test_default_size(truth: dict[str, Any], parsed: dict[str, Parsed]) -> None:
     assert truth["n_families"] == 411
-    assert truth["realised"]["families"]["by_cohort"] == {"comparison": 150, "noream": 261}
+    by_cohort = {"comparison": 150, "noream": 120, "not_enrolled": 141}
+    assert truth["realised"]["families"]["by_cohort"] == by_cohort
     assert truth["realised"]["families"]["enrolled"] == 120
     fams = parsed["families.csv"]
     refs = {norm_ref(v) for v in fams.column("Family Ref")}
     assert len(refs) == len(fams.unique) == 411
     cohort_map = {norm_code(k): v for k, v in SOURCES["families"]["values"]["cohort"].items()}
     cohorts = Counter(cohort_map[norm_code(v)] for v in fams.column("Cohort"))
-    assert cohorts == {"comparison": 150, "noream": 261}
+    assert cohorts == by_cohort
     assert sum(bool(v) for v in fams.column("Date Enrolled")) == 120
 
 
@@ -584,21 +585,20 @@ def test_history_lost_in_cyberattack(parsed: dict[str, Parsed], truth: dict[str,
 
 def test_realised_effects_point_the_right_way(truth: dict[str, Any]) -> None:
     r = truth["realised"]
-    # The true effects apply to the enrolled families.
+    # The true effects apply to the enrolled families (cohort noream).
     rr = r["rereferral"]
     assert 0.15 < rr["comparison"]["family_rereferred_within_365_of_first"] < 0.4
     assert (
-        rr["noream_enrolled"]["family_rereferred_within_365_of_first"]
+        rr["noream"]["family_rereferred_within_365_of_first"]
         < rr["comparison"]["family_rereferred_within_365_of_first"]
     )
-    assert rr["noream_enrolled"]["rereferral_rate"] < rr["comparison"]["rereferral_rate"]
-    assert rr["rate_ratio_family_based_enrolled"] < 1
+    assert rr["noream"]["rereferral_rate"] < rr["comparison"]["rereferral_rate"]
+    assert rr["rate_ratio_family_based"] < 1
     esc = r["escalation"]
     assert (
-        esc["noream_enrolled"]["escalated_within_365_of_first_contact"]
+        esc["noream"]["escalated_within_365_of_first_contact"]
         < esc["comparison"]["escalated_within_365_of_first_contact"]
     )
-    assert esc["hazard_ratio_weibull_known_shape_enrolled"] < 1
     assert esc["hazard_ratio_weibull_known_shape"] < 1
     wb = r["wellbeing"]
     assert wb["mean_change_metric_pairs"] > 0.5

@@ -926,16 +926,18 @@ def episode_km(
         ``survival``, ``se``, ``ci_low``, ``ci_high``.
     """
     cut = _cut(data_cut)
-    ep = _episode_groups(episode_lengths(episodes, families, data_cut=cut), _cohort_list(cohorts))
-    return pd.concat([_km_frame(k) for k in _episode_kms(ep)], ignore_index=True)
+    ep_all = episode_lengths(episodes, families, data_cut=cut)
+    ep = _episode_groups(ep_all, _cohort_list(cohorts))
+    return pd.concat([_km_frame(k) for k in _episode_kms(ep, ep_all)], ignore_index=True)
 
 
-def _episode_kms(ep: pd.DataFrame) -> list[KaplanMeier | None]:
+def _episode_kms(ep: pd.DataFrame, ep_all: pd.DataFrame) -> list[KaplanMeier | None]:
+    """Kaplan-Meier curves of episode length by cohort (``ep``) and of every episode."""
     by_cohort = _fit_km(ep, "days", "ended")
     pooled = None
-    if not ep.empty:
+    if not ep_all.empty:
         pooled = _fit_km(
-            ep.assign(cohort=pd.Categorical(["all"] * len(ep), categories=["all"])),
+            ep_all.assign(cohort=pd.Categorical(["all"] * len(ep_all), categories=["all"])),
             "days",
             "ended",
         )
@@ -1071,11 +1073,11 @@ def _episode_rows(
                 params={"month_end": latest},
             )
         )
-    by_cohort, pooled = _episode_kms(ep)
+    by_cohort, pooled = _episode_kms(ep, ep_all)
     for label in (*cohort_list, "all"):
         km = pooled if label == "all" else by_cohort
         unit = "days (median s17 episode length)"
-        n_ep = len(ep) if label == "all" else int((ep["cohort"] == label).sum())
+        n_ep = len(ep_all) if label == "all" else int((ep["cohort"] == label).sum())
         if km is None or label not in km.groups:
             rows.append(
                 _not_estimated(

@@ -65,7 +65,7 @@ def load_sample(path: str | Path | None = None) -> EvaluationData:
     >>> import noream_eval as ne
     >>> data = ne.load_sample()
     >>> sorted(data.families["cohort"].unique())
-    ['comparison', 'noream']
+    ['comparison', 'noream', 'not_enrolled']
     """
     if path is not None:
         from noream_eval.ingest import load

@@ -95,6 +95,7 @@ from noream_eval.sample.world import (
     WELLBEING_INSTRUMENT,
     People,
     Sites,
+    cohort_codes,
 )
 from noream_eval.schema import LEVELS, UNKNOWN
 
@@ -214,7 +215,7 @@ def write_families(
         "_exkind": csv_date_kinds(rng, n),
         "_blank": np.zeros(n, dtype=bool),
         "LA Code": np.array(sites.codes, dtype=STR)[fam["site"]],
-        "Cohort": raw_codes(rng, fam["noream"].astype(np.int64), COHORTS, COHORT),
+        "Cohort": raw_codes(rng, cohort_codes(fam), COHORTS, COHORT),
         "Closure Reason": reason_raw,
         "No. of Children": strs(fam["n_children"]),
         "Youngest Child DOB": fmt_dates(fam["youngest_dob"]),

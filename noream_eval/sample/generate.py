@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -76,6 +77,7 @@ __all__ = [
     "MESS_RATES",
     "PARAMETERS",
     "generate_sample",
+    "simulate_world",
 ]
 
 #: Seed of the shipped sample (the NOREAM programme start, 1 February 2021).
@@ -205,37 +207,12 @@ def generate_sample(
     out = pathlib.Path(out_dir)
     _prepare_dir(out, force)
 
-    # The simulated world (clean records). The comparison and enrolled families come
-    # first, then those referred during the programme and not enrolled, each part with
-    # streams of its own.
-    rng = _streams(seed, _STREAMS)
-    sites = Sites(n_sites)
-    people = People()
-    n_core, n_not_enrolled = funnel_sizes(n)
-    core = simulate_families(rng["families"], n_core, sites, people)
-    fam = simulate_funnel(rng["funnel"], core, n_not_enrolled, sites, people)
-    pay = combine_payments(
-        simulate_payments(rng["payments"], family_part(fam, 0, n_core)),
-        simulate_payments(rng["funnel_payments"], family_part(fam, n_core, n)),
-        n_core,
-        fam,
+    world = simulate_world(seed, n, n_sites)
+    rng, sites, people = world["rng"], world["sites"], world["people"]
+    fam, pay, refs, wb, dom = (world[k] for k in ("fam", "pay", "refs", "wb", "dom"))
+    staff, meet, deliverables, contacts = (
+        world[k] for k in ("staff", "meet", "deliverables", "contacts")
     )
-    refs = combine_referrals(
-        rng["funnel_referrals"],
-        simulate_referrals(rng["referrals"], family_part(fam, 0, n_core)),
-        simulate_referrals(rng["funnel_referrals"], family_part(fam, n_core, n)),
-        n_core,
-    )
-    wb = simulate_wellbeing(rng["wellbeing"], fam, n_sites)
-    dom = simulate_domains(rng["domains"], fam, pay["exit_date"])
-    staff = simulate_staff(rng["staff"], sites, people)
-    meet = simulate_meetings(rng["meetings"], fam, pay["exit_date"], sites, staff)
-    deliverables = simulate_deliverables(rng["deliverables"], sites, staff)
-    fam["complex_flag"] = simulate_complex(rng["complex"], fam, pay["exit_date"])
-    meet["complex"] = discuss_complex_cases(
-        rng["complex"], meet, fam, pay["exit_date"], fam["complex_flag"]
-    )
-    contacts = simulate_contacts(rng["contacts"], fam, pay["exit_date"], staff)
     width = max(5, len(str(int(fam["number"].max()) if n else 0)))
 
     # The raw exports, each with its mess.
@@ -274,3 +251,73 @@ def generate_sample(
     names = sorted([*counts, *_OUTPUT_OTHER])
     (out / README_FILE).write_bytes(readme_text(truth, names).encode("utf-8"))
     return out
+
+
+def simulate_world(
+    seed: int, n: int, n_sites: int = 1, *, only_referrals: bool = False
+) -> dict[str, Any]:
+    """The clean simulated world of a sample: every record before any mess or file.
+
+    The same seed, size and number of sites give the same world as
+    :func:`generate_sample`, which writes it out; the truth of the metrics is
+    computed on it at large sizes. Every part draws from a stream of its own, so
+    ``only_referrals=True`` (families and referrals only, for speed) gives the same
+    families and referrals as the whole world.
+
+    Returns
+    -------
+    dict
+        ``rng`` (the named random streams, the mess streams not yet used),
+        ``sites``, ``people``, ``n_core`` (comparison and enrolled families, first in
+        ``fam``) and the records ``fam``, ``pay``, ``refs``, ``wb``, ``dom``,
+        ``staff``, ``meet``, ``deliverables`` and ``contacts``.
+    """
+    # The comparison and enrolled families come first, then those referred during the
+    # programme and not enrolled, each part with streams of its own.
+    rng = _streams(seed, _STREAMS)
+    sites = Sites(n_sites)
+    people = People()
+    n_core, n_not_enrolled = funnel_sizes(n)
+    core = simulate_families(rng["families"], n_core, sites, people)
+    fam = simulate_funnel(rng["funnel"], core, n_not_enrolled, sites, people)
+    refs = combine_referrals(
+        rng["funnel_referrals"],
+        simulate_referrals(rng["referrals"], family_part(fam, 0, n_core)),
+        simulate_referrals(rng["funnel_referrals"], family_part(fam, n_core, n)),
+        n_core,
+    )
+    world: dict[str, Any] = {
+        "rng": rng,
+        "sites": sites,
+        "people": people,
+        "n_core": n_core,
+        "fam": fam,
+        "refs": refs,
+    }
+    if only_referrals:
+        return world
+    pay = combine_payments(
+        simulate_payments(rng["payments"], family_part(fam, 0, n_core)),
+        simulate_payments(rng["funnel_payments"], family_part(fam, n_core, n)),
+        n_core,
+        fam,
+    )
+    wb = simulate_wellbeing(rng["wellbeing"], fam, n_sites)
+    dom = simulate_domains(rng["domains"], fam, pay["exit_date"])
+    staff = simulate_staff(rng["staff"], sites, people)
+    meet = simulate_meetings(rng["meetings"], fam, pay["exit_date"], sites, staff)
+    deliverables = simulate_deliverables(rng["deliverables"], sites, staff)
+    fam["complex_flag"] = simulate_complex(rng["complex"], fam, pay["exit_date"])
+    meet["complex"] = discuss_complex_cases(
+        rng["complex"], meet, fam, pay["exit_date"], fam["complex_flag"]
+    )
+    contacts = simulate_contacts(rng["contacts"], fam, pay["exit_date"], staff)
+    return world | {
+        "pay": pay,
+        "wb": wb,
+        "dom": dom,
+        "staff": staff,
+        "meet": meet,
+        "deliverables": deliverables,
+        "contacts": contacts,
+    }

@@ -58,7 +58,7 @@ def readme_text(truth: dict[str, Any], files: list[str]) -> str:
     fu, cx, ct = r["funnel"], r["complex"], r["contacts"]
     pr, pe, ps, pw = p["rereferral"], p["escalation"], p["s17"], p["wellbeing"]
     pf, pc, pk = p["funnel"], p["complex"], p["contacts"]
-    enr, target = rr["noream_enrolled"], fu["recruitment_target_per_month"]
+    enr, target = rr["noream"], fu["recruitment_target_per_month"]
     rate = ps["subsistence_per_person_week_gbp"]
     accom = ps["accommodation_4_weekly_gbp"]
     lines = [
@@ -84,9 +84,12 @@ def readme_text(truth: dict[str, Any], files: list[str]) -> str:
         f"between {p['dates']['comparison_first_contact'][0]} and "
         f"{p['dates']['comparison_first_contact'][1]} under usual practice. Referrals dip in "
         "August and December and fell in spring 2020 (COVID-19).",
-        f"- **NOREAM cohort**: {fams['by_cohort']['noream']} families first contacted "
-        "during the programme (a few days to four weeks before they enrolled, or would "
-        f"have). {fu['eligibility_assessed']} were assessed for eligibility, "
+        f"- **NOREAM cohort**: {fams['by_cohort']['noream']} families enrolled in NOREAM; "
+        f"with the {fams['by_cohort']['not_enrolled']} families first contacted during the "
+        "programme who did not enrol (cohort `not_enrolled`), they form the programme's "
+        "participant flow (first contact a few days to four weeks before enrolment, or "
+        f"when they would have enrolled). {fu['eligibility_assessed']} were assessed for "
+        "eligibility, "
         f"{fu['eligible']} were eligible, {fu['offered']} were offered NOREAM and "
         f"{fu['enrolled']} enrolled between {p['dates']['noream_enrolment'][0]} and "
         f"{p['dates']['noream_enrolment'][1]} (true conversion {_pct(pf['assessed'])}, "
@@ -106,8 +109,7 @@ def readme_text(truth: dict[str, Any], files: list[str]) -> str:
         f"year of follow-up: {_pct(rr['comparison']['family_rereferred_within_365_of_first'])}"
         f" of comparison and {_pct(enr['family_rereferred_within_365_of_first'])} of "
         "enrolled families were re-referred within a year of first contact (ratio "
-        f"{_num(rr['rate_ratio_family_based_enrolled'])}; "
-        f"{_num(rr['rate_ratio_family_based'])} for the whole NOREAM cohort). "
+        f"{_num(rr['rate_ratio_family_based'])}). "
         f"Referral-based (DfE) rates: {rr['comparison']['rereferrals_within_365']} of "
         f"{rr['comparison']['referrals']} comparison referrals "
         f"({_pct(rr['comparison']['rereferral_rate'])}) and {enr['rereferrals_within_365']} "
@@ -119,13 +121,12 @@ def readme_text(truth: dict[str, Any], files: list[str]) -> str:
         f"{_pct(pe['risk_12m_comparison'])} for comparison families and a true hazard ratio "
         f"of {pe['hazard_ratio']} for enrolled NOREAM families, censored at the data cut. "
         f"Realised: {es['comparison']['escalated_by_cut']} comparison and "
-        f"{es['noream_enrolled']['escalated_by_cut']} enrolled families escalated; within a "
+        f"{es['noream']['escalated_by_cut']} enrolled families escalated; within a "
         "year of first contact "
         f"{_pct(es['comparison']['escalated_within_365_of_first_contact'])} vs "
-        f"{_pct(es['noream_enrolled']['escalated_within_365_of_first_contact'])}; hazard "
+        f"{_pct(es['noream']['escalated_within_365_of_first_contact'])}; hazard "
         "ratio (Weibull, known shape) "
-        f"{_num(es['hazard_ratio_weibull_known_shape_enrolled'])} "
-        f"({_num(es['hazard_ratio_weibull_known_shape'])} for the whole NOREAM cohort).",
+        f"{_num(es['hazard_ratio_weibull_known_shape'])}.",
         f"- **s17 support**: weekly subsistence (£{rate[0]}-£{rate[-1]} per person) and, for "
         f"{ps['accommodation_share']:.0%} of families, 4-weekly accommodation "
         f"(£{accom[0]:,}-£{accom[1]:,}). Episodes last a median of "
@@ -134,8 +135,9 @@ def readme_text(truth: dict[str, Any], files: list[str]) -> str:
         f"episodes are ongoing at the cut and {s17['refunds']} refunds are netted. Spend: "
         f"£{_num(s17['comparison']['spend_gbp'])} on {s17['comparison']['families_paid']} "
         f"comparison families, £{_num(s17['noream']['spend_gbp'])} on "
-        f"{s17['noream']['families_paid']} NOREAM cohort families "
-        f"({s17['noream_enrolled']['families_paid']} of them enrolled); enrolled families "
+        f"{s17['noream']['families_paid']} enrolled families and "
+        f"£{_num(s17['not_enrolled']['spend_gbp'])} on {s17['not_enrolled']['families_paid']} "
+        "families not enrolled; enrolled families "
         f"also received {s17['noream_grants']} flexible grants "
         f"(£{_num(s17['noream_grants_gbp'])}).",
         f"- **Contacts** (dosage and fidelity): enrolled families are seen about "

@@ -68,6 +68,7 @@ OUTCOME: Variants = {
 COHORT: Variants = {
     "comparison": (("Comparison", "Pre-pilot"), (0.85, 0.15)),
     "noream": (("NOREAM", "Pilot"), (0.85, 0.15)),
+    "not_enrolled": (("Referred - not enrolled", "Not enrolled"), (0.85, 0.15)),
 }
 EXIT: Variants = {
     "status_resolved": (

@@ -50,6 +50,7 @@ __all__ = [
     "WELLBEING_INSTRUMENT",
     "People",
     "Sites",
+    "cohort_codes",
     "combine_payments",
     "combine_referrals",
     "discuss_complex_cases",
@@ -298,9 +299,17 @@ WELLBEING_INSTRUMENT: str = PARAMETERS["wellbeing"]["instrument"]
 STAFF_INSTRUMENT = "noream_staff"
 #: Scale of the support-domain scores (lowest, highest).
 DOMAIN_SCORES = (1, 5)
-#: Cohorts indexed by the NOREAM flag (0 comparison, 1 NOREAM): the levels of
-#: ``LEVELS["cohort"]``, in the order the generator draws them.
-COHORTS = ("comparison", "noream")
+#: Cohorts by code (:func:`cohort_codes`): the comparison cohort (first contact before
+#: the programme), families enrolled in NOREAM, and families first contacted during the
+#: programme who did not enrol (usual care); the levels of ``LEVELS["cohort"]``.
+COHORTS = ("comparison", "noream", "not_enrolled")
+
+
+def cohort_codes(fam: dict[str, np.ndarray]) -> np.ndarray:
+    """Each family's index in :data:`COHORTS` (0 comparison, 1 enrolled, 2 not enrolled)."""
+    return np.where(fam["noream"], np.where(fam["treated"], 1, 2), 0).astype(np.int64)
+
+
 #: Immigration status levels of the families, ``unknown`` (recorded blank) last.
 IMMIGRATION_LEVELS = (*LEVELS["immigration_status"], UNKNOWN)
 
