@@ -1,13 +1,14 @@
-"""The sample's simulated world as canonical tables, and the true values of Outcome 1.
+"""The sample's simulated world as canonical tables, and Outcome 1 through the metrics.
 
 The generator (``noream_eval.sample.world``) draws each family's referrals as a
 chain: the index referral at first contact, then each referral is followed within
 365 days with probability ``within_365_COHORT`` (a forward-looking probability),
 after 400+ days with probability ``after_365_COHORT``, or not at all; referrals
-after the data cut are not observed. :func:`true_values` simulates that world at
-large n, with the sample's dates, and applies the evaluation's definitions to every
-true referral (lost history included), which gives the value each indicator
-estimates in this design.
+after the data cut are not observed. The true values of the indicators in this
+design are in ``noream_eval.sample.effects`` (computed there with an implementation
+of their own); :func:`true_values` simulates the world with the sample's dates and
+applies the evaluation's own functions (``flag_rereferrals`` and the Kaplan-Meier of
+``rereferral_within_12m``) to it, which checks both against each other.
 """
 
 from __future__ import annotations
@@ -84,12 +85,12 @@ def world_tables(
 def true_values(n_families: int = DEFAULT_FAMILIES * 250, seed: int = 1) -> dict[str, Any]:
     """What each Outcome 1 indicator estimates in the sample's design (large-n simulation).
 
-    Returns per cohort: ``rereferral_rate`` over every true referral (the
-    estimand, DfE definition), the expected ``primary`` and ``sensitivity``
-    rates after the history loss of the sample (the values the two estimators
-    tend to), ``within_12m`` (the Kaplan-Meier estimate on every true
-    referral: it tends to the generator's ``within_365_COHORT``) and the
-    ratios noream / comparison.
+    Returns per cohort: ``rereferral_rate`` over every true referral, the
+    ``primary`` and ``sensitivity`` rates after the history loss of the sample
+    (the values the two estimators tend to; ``primary`` is the estimand of
+    ``rereferral_rate``, ``noream_eval.sample.effects``), ``within_12m`` (the
+    Kaplan-Meier estimate on every true referral: it tends to the generator's
+    ``within_365_COHORT``) and the ratios noream / comparison.
     """
     fam, refs = world(seed, n_families)
     referrals, families = world_tables(fam, refs)
@@ -103,10 +104,10 @@ def true_values(n_families: int = DEFAULT_FAMILIES * 250, seed: int = 1) -> dict
     km, _ = _km_families(
         every, families.assign(history_known_from=pd.NaT), data_cut=cut, data_start=None
     )
-    km_rows, _ = _km_results(km, {}, ("noream", "comparison"), 365)
+    km_rows, _ = _km_results(km, {}, COHORTS, 365)
     within_12m = {r["group"]: r["estimate"] for r in km_rows}
     out: dict[str, Any] = {}
-    for c in ("noream", "comparison"):
+    for c in COHORTS:
         m = coh == c
         s = coh_seen == c
         once = ~seen["same_day_repeat"].to_numpy()

@@ -15,6 +15,7 @@ support-domain part lives in :mod:`noream_eval.metrics.domains`.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ import pandas as pd
 from noream_eval.config import Instrument, load_instruments
 from noream_eval.errors import ConfigError, StatsInputError, ValidationError
 from noream_eval.metrics.core import Part, Settings, indicator, indicator_table
+from noream_eval.plan import AnalysisPlan
 from noream_eval.stats.change import RCI_CRITERION
 
 __all__ = [
@@ -582,6 +584,55 @@ def _reliable(pre: pd.Series, post: pd.Series, reliability: float | None, higher
     )
 
 
+def _category_share(category: str, higher: bool, reliability: float) -> Any:
+    """The share of pairs in a reliable change category as a function of the pairs
+    (``pre``, ``post``; vectorised along ``axis``), S_diff estimated from the baseline
+    SD of the pairs given, as :func:`noream_eval.stats.reliable_change` does."""
+    scale = math.sqrt(2.0) * math.sqrt(1.0 - reliability)
+
+    def share(pre: np.ndarray, post: np.ndarray, axis: int = -1) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            # a jackknife sample of one pair has no SD: its share is then NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rci = (post - pre) / (scale * np.std(pre, ddof=1, axis=axis, keepdims=True))
+        up, down = rci > RCI_CRITERION, rci < -RCI_CRITERION
+        better, worse = (up, down) if higher else (down, up)
+        hit = {"improved": better, "deteriorated": worse, "no_reliable_change": ~(up | down)}
+        return np.mean(hit[category], axis=axis)
+
+    return share
+
+
+def _category_ci(
+    rc: Any, category: str, *, seed: int, n_resamples: int
+) -> tuple[float, float, str]:
+    """Interval of the share of pairs in a reliable change category, and its method.
+
+    BCa bootstrap over the pairs, S_diff re-estimated from each resample's baseline SD,
+    so that the interval carries the uncertainty of the threshold as well as that of
+    the share. When the bootstrap cannot measure the uncertainty (every resample gives
+    the same share, or the BCa interval is undefined), the Wilson interval of
+    :func:`noream_eval.stats.reliable_change`, and the reason.
+    """
+    from noream_eval.stats import bootstrap_ci
+
+    table = rc.table.loc[rc.table["category"].notna()]
+    pre = table["pre"].to_numpy(dtype="float64")
+    post = table["post"].to_numpy(dtype="float64")
+    share = _category_share(category, rc.higher_is_better, rc.reliability)
+    try:
+        res = bootstrap_ci(share, (pre, post), seed=seed, n_resamples=n_resamples, method="bca")
+    except StatsInputError as err:
+        t = rc.to_frame().set_index("term").loc[category]
+        reason = str(err).split(";")[0].split(" (")[0].rstrip(".")
+        return float(t["ci_low"]), float(t["ci_high"]), f"Wilson score interval ({reason})"
+    return (
+        res.ci_low,
+        res.ci_high,
+        f"{res.method_label} (pairs resampled, S_diff re-estimated in each)",
+    )
+
+
 def _all_people(
     items: pd.DataFrame,
     families: pd.DataFrame | None,
@@ -820,7 +871,9 @@ def _share_row(
     )
 
 
-def _reliable_rows(ctx: _Ctx, sub: pd.DataFrame, c: Mapping[str, int]) -> list[dict[str, Any]]:
+def _reliable_rows(
+    ctx: _Ctx, sub: pd.DataFrame, c: Mapping[str, int], *, seed: int, n_resamples: int
+) -> list[dict[str, Any]]:
     rel = _reliability(ctx.inst)
     if rel is None:
         return []
@@ -848,10 +901,11 @@ def _reliable_rows(ctx: _Ctx, sub: pd.DataFrame, c: Mapping[str, int]) -> list[d
             )
             continue
         t = shares.loc[cat]
+        lo, hi, ci_method = _category_ci(rc, cat, seed=seed, n_resamples=n_resamples)
         method = (
             f"share {cat} by the Jacobson-Truax reliable change index (|RCI| > "
             f"{RCI_CRITERION}; S_diff = SD_baseline x sqrt(2) x sqrt(1 - {rel:g}) = "
-            f"{rc.s_diff:.4g}); Wilson score interval; {cc}"
+            f"{rc.s_diff:.4g}); {ci_method}; {cc}"
         )
         params = {
             "reliability": rel,
@@ -865,8 +919,8 @@ def _reliable_rows(ctx: _Ctx, sub: pd.DataFrame, c: Mapping[str, int]) -> list[d
                 suffix,
                 n=k,
                 estimate=t["estimate"],
-                ci_low=t["ci_low"],
-                ci_high=t["ci_high"],
+                ci_low=lo,
+                ci_high=hi,
                 method=method,
                 unit=unit,
                 params=params,
@@ -990,6 +1044,7 @@ def _measure_rows(
     *,
     imputations: int,
     seed: int,
+    n_resamples: int = AnalysisPlan.bootstrap_resamples,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     mine = people.loc[people["measure"].eq(measure).fillna(False)]
@@ -1004,7 +1059,7 @@ def _measure_rows(
             rows.append(paired[0])
             continue
         rows.extend(paired)
-        rows.extend(_reliable_rows(ctx, sub, c))
+        rows.extend(_reliable_rows(ctx, sub, c, seed=seed, n_resamples=n_resamples))
         rows.extend(_meaningful_row(ctx, sub, c))
         if group == "all":
             rows.extend(_sensitivity_rows(ctx, sub, fam, c, imputations=imputations, seed=seed))
@@ -1176,7 +1231,13 @@ def _bound_rows(
 # --------------------------------------------------------------------------- tables
 
 
-def _reliable_table(people: pd.DataFrame, registry_inst: Mapping[str, Instrument]) -> pd.DataFrame:
+def _reliable_table(
+    people: pd.DataFrame,
+    registry_inst: Mapping[str, Instrument],
+    *,
+    seed: int,
+    n_resamples: int,
+) -> pd.DataFrame:
     cols = [
         "instrument",
         "measure",
@@ -1203,6 +1264,7 @@ def _reliable_table(people: pd.DataFrame, registry_inst: Mapping[str, Instrument
         if rc is None:
             continue
         for t in rc.to_frame().itertuples(index=False):
+            lo, hi, _ = _category_ci(rc, str(t.term), seed=seed, n_resamples=n_resamples)
             rows.append(
                 {
                     "instrument": name,
@@ -1211,8 +1273,8 @@ def _reliable_table(people: pd.DataFrame, registry_inst: Mapping[str, Instrument
                     "category": t.term,
                     "n": int(t.k),
                     "share": float(t.estimate),
-                    "ci_low": float(t.ci_low),
-                    "ci_high": float(t.ci_high),
+                    "ci_low": float(lo),
+                    "ci_high": float(hi),
                     "n_pairs": int(t.n),
                     "reliability": rc.reliability,
                     "sd_baseline": rc.sd,
@@ -1366,6 +1428,7 @@ def wellbeing_indicators(
     cohort: str | None = "noream",
     imputations: int = 20,
     seed: int = 20210201,
+    n_resamples: int = AnalysisPlan.bootstrap_resamples,
     registry: Mapping[str, Instrument] | None = None,
 ) -> pd.DataFrame:
     """The Outcome 3 wellbeing indicators of one instrument.
@@ -1379,8 +1442,11 @@ def wellbeing_indicators(
     review_interval_days, review_tolerance_days : int, optional
         As in :func:`wellbeing_people`.
     imputations, seed : int, default 20 and 20210201
-        Imputed data sets and random seed of the multiple imputation
-        (``[analysis] imputations`` and ``seed``).
+        Imputed data sets and random seed of the multiple imputation and of the
+        bootstrap (``[analysis] imputations`` and ``seed``).
+    n_resamples : int, default 2000
+        Bootstrap resamples of the reliable change shares' intervals
+        (``[analysis] bootstrap_resamples``).
     registry : mapping, optional
         Instrument registry; default: the shipped ``instruments.toml``.
 
@@ -1401,8 +1467,10 @@ def wellbeing_indicators(
         - ``M_wilcoxon``: Hodges-Lehmann pseudo-median of the change with its
           interval; p of the Wilcoxon signed-rank test (V in ``params``).
         - ``M_reliable_improvement``, ``M_reliable_deterioration``: shares of
-          pairs with reliable change, Wilson intervals (when the registry
-          gives a reliability).
+          pairs with reliable change (when the registry gives a reliability),
+          BCa bootstrap intervals over the pairs that re-estimate S_diff in
+          each resample (the Wilson interval, and why, when the bootstrap
+          cannot measure the uncertainty, e.g. a share of 0).
         - ``M_meaningful_change_share``: share whose change reaches the
           registry's ``meaningful_change`` in the better direction (when given).
         - ``M_mean_change_mi`` (group ``all`` only): mean change over everyone
@@ -1462,7 +1530,14 @@ def wellbeing_indicators(
     rows = []
     for measure in inst.measures():
         rows += _measure_rows(
-            people, fam, inst, measure, opts, imputations=int(imputations), seed=int(seed)
+            people,
+            fam,
+            inst,
+            measure,
+            opts,
+            imputations=int(imputations),
+            seed=int(seed),
+            n_resamples=int(n_resamples),
         )
     return indicator_table(rows)
 
@@ -1477,6 +1552,8 @@ def wellbeing_reliable_change(
     review_interval_days: int = 182,
     review_tolerance_days: int = 42,
     cohort: str | None = "noream",
+    seed: int = 20210201,
+    n_resamples: int = AnalysisPlan.bootstrap_resamples,
     registry: Mapping[str, Instrument] | None = None,
 ) -> pd.DataFrame:
     """People improved, unchanged and deteriorated by the reliable change index.
@@ -1489,6 +1566,9 @@ def wellbeing_reliable_change(
         As in :func:`wellbeing_people`.
     review_interval_days, review_tolerance_days : int, optional
         As in :func:`wellbeing_people`.
+    seed, n_resamples : int, default 20210201 and 2000
+        Seed and resamples of the bootstrap intervals (``[analysis] seed`` and
+        ``bootstrap_resamples``).
 
     Returns
     -------
@@ -1496,8 +1576,10 @@ def wellbeing_reliable_change(
         One row per measure x respondent x category (``improved``,
         ``no_reliable_change``, ``deteriorated``) with columns ``instrument``,
         ``measure``, ``respondent``, ``category``, ``n`` (people in the
-        category), ``share`` (of ``n_pairs``), ``ci_low``, ``ci_high``
-        (Wilson score interval), ``n_pairs``, ``reliability``,
+        category), ``share`` (of ``n_pairs``), ``ci_low``, ``ci_high`` (BCa
+        bootstrap interval over the pairs, S_diff re-estimated in each
+        resample; the Wilson score interval when the bootstrap cannot measure
+        the uncertainty), ``n_pairs``, ``reliability``,
         ``sd_baseline`` (SD of the pairs' baseline scores), ``s_diff``
         and ``threshold`` (1.96 x S_diff, in score points).
 
@@ -1508,7 +1590,7 @@ def wellbeing_reliable_change(
     """
     opts = _opts(followup_timepoint, data_cut, review_interval_days, review_tolerance_days, cohort)
     inst, people = _all_people(items, families, instrument, registry, opts)
-    return _reliable_table(people, {inst.name: inst})
+    return _reliable_table(people, {inst.name: inst}, seed=int(seed), n_resamples=int(n_resamples))
 
 
 def wellbeing_attrition(
@@ -1619,7 +1701,14 @@ def compute(data: Any, settings: Settings) -> Part:
         people_parts.append(people)
         for measure in inst.measures():
             rows += _measure_rows(
-                people, fam, inst, measure, opts, imputations=plan.imputations, seed=plan.seed
+                people,
+                fam,
+                inst,
+                measure,
+                opts,
+                imputations=plan.imputations,
+                seed=plan.seed,
+                n_resamples=plan.bootstrap_resamples,
             )
     people = pd.concat(people_parts, ignore_index=True)
     lo, hi = settings.parameters["score_min"], settings.parameters["score_max"]
@@ -1628,7 +1717,9 @@ def compute(data: Any, settings: Settings) -> Part:
     tables = {
         "wellbeing_scores": wellbeing_scores(items, registry=registry),
         "wellbeing_change": people,
-        "wellbeing_reliable_change": _reliable_table(people, used),
+        "wellbeing_reliable_change": _reliable_table(
+            people, used, seed=plan.seed, n_resamples=plan.bootstrap_resamples
+        ),
         "wellbeing_completeness": wellbeing_completeness(items, registry=registry),
         "wellbeing_attrition": _attrition_table(people, fam, plan.seed),
         "domain_distance": domains._summary_frame(changes),

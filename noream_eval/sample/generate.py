@@ -30,7 +30,8 @@ world, :mod:`~noream_eval.sample.mess` injects the data problems,
 of values in :mod:`~noream_eval.sample.formats`, the raw vocabularies in
 :mod:`~noream_eval.sample.vocab` and the layout of each export in
 :mod:`~noream_eval.sample.profiles`, which also renders ``evaluation.toml``),
-:mod:`~noream_eval.sample.truth` builds ``truth.json`` and
+:mod:`~noream_eval.sample.truth` builds ``truth.json`` (with the true values of the
+headline indicators from :mod:`~noream_eval.sample.effects`) and
 :mod:`~noream_eval.sample.readme` the README. This module orchestrates them.
 """
 
@@ -186,9 +187,10 @@ def generate_sample(
     -----
     ``truth.json`` has the keys ``seed``, ``n_families``, ``n_sites``, ``parameters``
     (the true data-generating parameters, :data:`PARAMETERS`), ``realised`` (values
-    computed on the clean data before mess), ``expected`` (canonical record counts an
-    ingest should recover), ``mess`` (per file: ``rows_written`` = data rows below the
-    header including blank and Total rows, ``clean_rows``, ``exact_duplicates``,
+    computed on the clean data before mess), ``effects`` (the estimand and true value of
+    each headline indicator, :mod:`noream_eval.sample.effects`), ``expected`` (canonical
+    record counts an ingest should recover), ``mess`` (per file: ``rows_written`` = data
+    rows below the header including blank and Total rows, ``clean_rows``, ``exact_duplicates``,
     ``near_duplicates``, ``blank_rows``, ``total_rows``, ``invalid_rows`` and counts of
     each injected problem) and ``key``. For every file
     ``rows_written = clean_rows + exact_duplicates + near_duplicates + blank_rows +

@@ -49,6 +49,35 @@ def _file_format(name: str, truth: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _effects_lines(effects: dict[str, Any]) -> list[str]:
+    """The section on the true values of the headline indicators (none without them)."""
+    if not effects:
+        return []
+    lines = [
+        "## True values of the headline indicators",
+        "",
+        "What each headline indicator estimates and its true value under the generating "
+        "model are in `truth.json` under `effects` (the estimand in words, the value for "
+        "the group named, the values of the other groups): closed forms of the parameters, "
+        "constants of a large simulation of the same generator "
+        "(`noream_eval.sample.effects`), or, for the s17 cost per family, this sample's own "
+        "value, which the estimate must equal. The evaluation's 95% intervals hold these "
+        "values about 95% of the time over repeated samples (`docs/outcomes.md`).",
+        "",
+        "| indicator | group | true value | from |",
+        "|---|---|---:|---|",
+    ]
+    for name, eff in effects.items():
+        values = eff.get("values") or {eff["group"]: eff["value"]}
+        for group, value in values.items():
+            if group.startswith("domain:"):
+                continue
+            source = eff["source"].split(":")[0]
+            digits = 2 if value is not None and abs(value) >= 100 else 4
+            lines.append(f"| {name} | {group} | {_num(value, digits)} | {source} |")
+    return [*lines, ""]
+
+
 def readme_text(truth: dict[str, Any], files: list[str]) -> str:
     """The sample folder's README: the story, true and realised values, the injected
     mess, the expected record counts and a table of ``files``."""
@@ -183,6 +212,7 @@ def readme_text(truth: dict[str, Any], files: list[str]) -> str:
         "from the export); their `History Complete From` is 13/10/2020, blank for everyone "
         "else.",
         "",
+        *_effects_lines(truth.get("effects", {})),
         "## Injected mess",
         "",
         "Near duplicates repeat a record with cosmetic differences only (reference format, "

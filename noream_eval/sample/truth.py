@@ -1,8 +1,10 @@
-"""The truth of the sample (``truth.json``): parameters, realised values, expected counts.
+"""The truth of the sample (``truth.json``): parameters, realised values, true effects,
+expected counts.
 
 :func:`build_truth` gathers the true parameters, the values realised in the clean
-simulated data (before any mess), the canonical record counts an ingest should
-recover and the per-file mess counts into one JSON-ready dict.
+simulated data (before any mess), the estimand and true value of each headline
+indicator (:mod:`noream_eval.sample.effects`), the canonical record counts an ingest
+should recover and the per-file mess counts into one JSON-ready dict.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from noream_eval.sample._common import EPOCH, NO_DAY, day_of, level_codes
+from noream_eval.sample.effects import true_effects
 from noream_eval.sample.mess import MESS_RATES
 from noream_eval.sample.world import (
     COHORTS,
@@ -271,6 +274,15 @@ def realised_values(
         "by_kind": {k: kinds.count(k) for k in LEVELS["deliverable_kind"]},
         "manual_published": next(_iso(x["date"]) for x in deliverables if x["kind"] == "manual"),
         "training_attendees": int(sum(x["attendees"] or 0 for x in deliverables)),
+        "training_sessions_delivered": sum(
+            1 for x in deliverables if x["kind"] == "training_session" and x["status"] == "complete"
+        ),
+        "training_las_reached": int(
+            sum(x["las"] or 0 for x in deliverables if x["kind"] == "training_session")
+        ),
+        "working_papers_published": sum(
+            1 for x in deliverables if x["kind"] == "working_paper" and x["status"] == "published"
+        ),
         "map_strategies_published": sum(
             1 for x in deliverables if x["kind"] == "map_strategy" and x["status"] == "published"
         ),
@@ -451,10 +463,13 @@ def build_truth(
     """The content of ``truth.json`` (JSON-ready: plain types, floats rounded).
 
     Keys: ``seed``, ``n_families``, ``n_sites``, ``sites``, ``parameters``,
-    ``mess_rates``, ``realised``, ``expected``, ``mess`` and ``key``.
+    ``mess_rates``, ``realised``, ``effects`` (the estimand and true value of each
+    headline indicator, :func:`~noream_eval.sample.effects.true_effects`), ``expected``,
+    ``mess`` and ``key``.
     """
     n = int(fam["n"])
     realised = realised_values(fam, refs, pay, wb, dom, staff, meet, contacts, deliverables, sites)
+    effects = true_effects(fam=fam, realised_s17=realised["s17"], n_sites=sites.n)
     expected = {
         "families": n,
         "referrals": int(refs["referrals"]["exported"].sum()),
@@ -479,6 +494,7 @@ def build_truth(
         "parameters": PARAMETERS,
         "mess_rates": MESS_RATES,
         "realised": realised,
+        "effects": effects,
         "expected": expected,
         "mess": mess,
         "key": key,
