@@ -36,6 +36,7 @@ MODULES: tuple[str, ...] = (
     "practice",
     "multiagency",
     "coordination",
+    "feasibility",
 )
 
 
