@@ -1308,7 +1308,9 @@ def _fisher(table: np.ndarray, seed: int) -> tuple[float, str]:
     if table.shape == (2, 2):
         return float(stats.fisher_exact(table).pvalue), "Fisher's exact test"
     method = stats.MonteCarloMethod(n_resamples=_FISHER_TABLES, rng=np.random.default_rng(seed))
-    p = float(stats.fisher_exact(table, method=method).pvalue)
+    # scipy returns the p-value as a one-element array for some tables
+    pvalue = np.asarray(stats.fisher_exact(table, method=method).pvalue, dtype=float).ravel()
+    p = float(pvalue[0]) if pvalue.size == 1 else math.nan
     return p, f"Fisher-Freeman-Halton exact test, Monte Carlo p ({_FISHER_TABLES} tables)"
 
 
