@@ -20,7 +20,6 @@ from noream_eval.metrics import compute_all
 from noream_eval.metrics import feasibility as fe
 from noream_eval.metrics.core import INDICATOR_COLUMNS, Settings
 from noream_eval.metrics.wellbeing import followup_due, wellbeing_indicators
-from noream_eval.plan import AnalysisPlan
 from noream_eval.schema import LEVELS, TABLES, empty_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -619,10 +618,18 @@ def _truth() -> dict:
 
 
 @pytest.fixture(scope="module")
-def sample_part(sample):
-    funnel = _truth()["realised"]["funnel"]
-    plan = AnalysisPlan(recruitment_target_per_month=funnel["recruitment_target_per_month"])
-    return fe.compute(sample, Settings.from_data(sample, plan=plan))
+def sample_settings(sample_config):
+    from noream_eval.config import load_config
+
+    settings = Settings.from_config(load_config(sample_config))
+    target = _truth()["realised"]["funnel"]["recruitment_target_per_month"]
+    assert settings.plan.recruitment_target_per_month == target == 10
+    return settings
+
+
+@pytest.fixture(scope="module")
+def sample_part(sample, sample_settings):
+    return fe.compute(sample, sample_settings)
 
 
 def test_sample_flow_reproduces_the_truth(sample_part, sample):
@@ -736,12 +743,11 @@ def test_sample_completeness_agrees_with_outcome_3(sample_part, sample):
     assert not complete.isna()[["n_rows", "n_present"]].any().any()
 
 
-def test_compute_all_feeds_the_progression_criteria(sample, sample_part):
+def test_compute_all_feeds_the_progression_criteria(sample, sample_settings):
     from noream_eval.metrics.core import indicator_table
     from noream_eval.metrics.promise import progression_criteria, rate_indicators
 
-    plan = AnalysisPlan(recruitment_target_per_month=10)
-    res = compute_all(sample, Settings.from_data(sample, plan=plan))
+    res = compute_all(sample, sample_settings)
     ind = res.indicators.set_index("indicator")
     prog = res["progression"].set_index("criterion")
     for criterion, name in (
@@ -761,7 +767,7 @@ def test_compute_all_feeds_the_progression_criteria(sample, sample_part):
     }
     for name in ("participant_flow", "not_enrolled_reasons", "recruitment_monthly"):
         assert name in res.table_names
-    # Without a target (the sample's own plan) recruitment is not assessed.
+    # Without a target (the default plan) recruitment is not assessed.
     rows = indicator_table(fe.compute(sample, Settings.from_data(sample)).indicators)
     prog = progression_criteria(rows, rate_indicators(rows)).set_index("criterion")
     assert prog.loc["recruitment", "rag"] == "not assessed"
