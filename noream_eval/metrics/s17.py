@@ -123,7 +123,7 @@ def _not_estimated(
         name,
         n=n,
         estimate=None,
-        method=f"not estimated: {reason}",
+        method=f"not estimable: {reason}",
         unit=unit,
         group=group,
         params=params,
