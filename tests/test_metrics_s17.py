@@ -775,6 +775,7 @@ def results(sample):
 TABLES = (
     "s17_escalation_km",
     "s17_escalation_at_risk",
+    "s17_episodes",
     "s17_episode_km",
     "s17_caseload",
     "s17_spend_monthly",
