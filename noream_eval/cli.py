@@ -229,6 +229,13 @@ def metrics(
         typer.echo("Evidence of promise (pre-specified):")
         for row in pre.itertuples():
             typer.echo(f"  {row.indicator:<32} {row.rating}")
+    caught = results["computation_warnings"]
+    if len(caught):
+        typer.echo(
+            f"warning: {int(caught['count'].sum())} numerical warning(s) while computing; "
+            f"see {out / 'computation_warnings.csv'}.",
+            err=True,
+        )
     prog = results["progression"]
     typer.echo("Progression criteria:")
     for row in prog.itertuples():

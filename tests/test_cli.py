@@ -117,7 +117,7 @@ def test_metrics_command_writes_results_that_read_back(tmp_path):
 def test_metrics_command_names_a_config_mistake(tmp_path):
     cfg = tmp_path / "evaluation.toml"
     text = (SAMPLE / "evaluation.toml").read_text("utf-8")
-    cfg.write_text(text + '\n[its]\nfamily = "poison"\n', "utf-8")
+    cfg.write_text(text.replace('family = "quasipoisson"', 'family = "poison"'), "utf-8")
     result = runner.invoke(app, ["metrics", str(cfg), "--out", str(tmp_path / "m")])
     assert result.exit_code == 2
     assert "evaluation.toml: [its] family = 'poison'" in result.output

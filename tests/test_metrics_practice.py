@@ -206,21 +206,21 @@ def test_missing_contacts_leave_the_advisor_share_uncomputed(contacts, reason):
     res = pr.fidelity_indicators(fam, ds, data_cut=CUT, contacts=con, meetings=m, meeting_cases=mc)
     adv = row(res.loc[res["indicator"] == "fidelity_immigration_advisor"])
     assert math.isnan(adv["estimate"]) and adv["n"] == 0
-    assert adv["method"] == f"not computed: {reason}"
+    assert adv["method"] == f"not estimable: {reason}"
     overall = row(res.loc[res["indicator"] == "fidelity_overall"])
     assert overall["n"] == 3
     assert json.loads(overall["params"])["not_computed"] == ["fidelity_immigration_advisor"]
     if contacts in (None, "empty"):
         dose = row(pr.dosage(fam, con, data_cut=CUT))
         assert math.isnan(dose["estimate"]) and dose["n"] == 0
-        assert dose["method"] == f"not computed: {reason}"
+        assert dose["method"] == f"not estimable: {reason}"
 
 
 def test_no_complex_flag_column_and_no_meetings():
     fam, ds, con, m, mc = fidelity_frames(complex_column=False)
     t = pr.fidelity(fam, ds, data_cut=CUT, contacts=con, meetings=m, meeting_cases=mc)
     note = t.set_index("indicator").loc["fidelity_complex_case_discussed", "note"]
-    assert note == "not computed: the families table has no complex_flag_date column"
+    assert note == "not estimable: the families table has no complex_flag_date column"
     fam, ds, con, m, mc = fidelity_frames()
     t = pr.fidelity(
         fam, ds, data_cut=CUT, contacts=con, meetings=empty_table("meetings"), meeting_cases=mc

@@ -293,7 +293,7 @@ def test_a_cohort_with_no_escalation():
     assert "degenerate" in share["method"]
     assert not np.isnan(_row(out, "s17_escalation_logrank")["p_value"])
     hr = _row(out, "s17_escalation_hazard_ratio")
-    assert np.isnan(hr["estimate"]) and hr["method"].startswith("not estimated:")
+    assert np.isnan(hr["estimate"]) and hr["method"].startswith("not estimable:")
     assert "did not converge" in hr["method"]
 
 
@@ -328,7 +328,7 @@ def test_horizon_beyond_follow_up_is_not_estimated():
     out = S.escalation_indicators(fam, _payments([]), data_cut=CUT)
     row = _row(out, "s17_escalation_12m", "noream")
     assert np.isnan(row["estimate"]) and "followed for 12 months" in row["method"]
-    assert _row(out, "s17_escalation_6m", "noream")["method"].startswith("not estimated")
+    assert _row(out, "s17_escalation_6m", "noream")["method"].startswith("not estimable")
     assert _row(out, "s17_escalation_12m", "comparison")["estimate"] == 0.0
 
 
@@ -538,7 +538,7 @@ def test_families_without_payments_and_groups_without_support():
     out = C.s17_cost_indicators(_payments([]), fam, _episodes([]), data_cut=CUT, cohorts=["noream"])
     for name in ("s17_cost_per_family", "s17_cost_per_family_month"):
         row = _row(out, name, "noream")
-        assert np.isnan(row["estimate"]) and row["method"].startswith("not estimated")
+        assert np.isnan(row["estimate"]) and row["method"].startswith("not estimable")
     assert C.s17_spend_monthly(_payments([]), fam).empty
     assert list(C.s17_spend_monthly(_payments([]), fam).columns) == [
         "month",
@@ -775,6 +775,7 @@ def results(sample):
 TABLES = (
     "s17_escalation_km",
     "s17_escalation_at_risk",
+    "s17_episodes",
     "s17_episode_km",
     "s17_caseload",
     "s17_spend_monthly",
@@ -813,7 +814,7 @@ def test_sample_results_have_every_indicator_and_flat_tables(results):
     assert hr["prespecified"]
     # every row has an estimate or says why not
     missing = ind[ind["estimate"].isna()]
-    assert missing["method"].str.startswith("not estimated:").all()
+    assert missing["method"].str.startswith("not estimable:").all()
 
 
 def test_sample_matches_the_generator(results, sample):

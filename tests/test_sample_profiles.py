@@ -83,7 +83,7 @@ def test_rendering_keeps_the_explanatory_comments() -> None:
     for comment in COMMENTS:
         assert any(line.endswith(comment) for line in lines), comment
     banners = [line for line in lines if line.startswith("# ---")]
-    assert [b.rsplit("- ", 1)[1] for b in banners] == list(SECTIONS)
+    assert [b.rsplit("- ", 1)[1] for b in banners] == ["analysis plan", *SECTIONS]
 
 
 def test_rendering_is_a_valid_config(tmp_path: pathlib.Path) -> None:

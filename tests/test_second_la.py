@@ -15,6 +15,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from _privacy import assert_no_identifiers
@@ -222,3 +223,26 @@ def test_outputs_are_the_loaded_data(data, cli_run):
     back = EvaluationData.from_parquet(Path(out))
     for name, df in data.tables().items():
         pd.testing.assert_frame_equal(getattr(back, name), df, check_exact=True)
+
+
+def test_metrics_run_on_the_second_la(la, tmp_path):
+    """Every outcome module copes with an LA that exports no contacts, no staff survey and
+    no participant-flow fields: indicators it cannot estimate say why instead of failing."""
+    from noream_eval.metrics.results import Results
+
+    out = tmp_path / "metrics"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(ENV_KEY, raising=False)
+        result = CliRunner().invoke(app, ["metrics", str(la.config), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    res = Results.from_dir(out)
+    ind = res.indicators
+    assert ind["indicator"].nunique() >= 40
+    unestimated = ind[ind["estimate"].isna()]
+    assert unestimated["method"].str.contains("not estimable|not estimated|lack", case=False).all()
+    ratio = res.indicator("rereferral_rate_ratio")
+    assert np.isnan(ratio["estimate"]) and "No events" in ratio["method"]
+    assert res.indicator("s17_escalation_hazard_ratio")["n"] > 0
+    promise = res["evidence_of_promise"]
+    staff = promise[promise["prespecified"]].set_index("indicator")
+    assert staff.loc["staff_multi_agency_change", "rating"] == "Insufficient data"

@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ MODULES: tuple[str, ...] = (
     "practice",
     "multiagency",
     "coordination",
+    "feasibility",
 )
 
 
@@ -63,6 +65,9 @@ def compute_all(
     Results
         ``.indicators`` holds every indicator (``prespecified`` set from the
         analysis plan); the supporting tables are listed in ``docs/outcomes.md``.
+        Numerical warnings of the libraries underneath (a t-test on nearly
+        identical values, say) are not shown: they are counted in the table
+        ``computation_warnings`` (``module``, ``category``, ``message``, ``count``).
     """
     import numpy as np
 
@@ -77,11 +82,15 @@ def compute_all(
         settings = Settings.from_config(config)
     rows: list[dict[str, Any]] = []
     tables: dict[str, Any] = {}
+    caught: list[tuple[str, str, str]] = []
     for name in MODULES:
         if progress is not None:
             progress(f"computing {name.replace('_', ' ')}")
         module = importlib.import_module(f"noream_eval.metrics.{name}")
-        part = module.compute(data, settings)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            part = module.compute(data, settings)
+        caught += [(name, w.category.__name__, str(w.message)) for w in seen]
         rows.extend(part.indicators)
         clash = set(part.tables) & set(tables)
         if clash:
@@ -94,6 +103,7 @@ def compute_all(
     part = promise.compute(indicator_table(rows), tables, settings)
     rows.extend(part.indicators)
     tables.update(part.tables)
+    tables["computation_warnings"] = _warning_table(caught)
     indicators = indicator_table(rows)
     specs = settings.plan.indicators
     indicators["prespecified"] = np.array(
@@ -104,6 +114,16 @@ def compute_all(
         dtype=bool,
     )
     return Results(indicators, tables, settings.plan.settings(), dict(data.provenance))
+
+
+def _warning_table(caught: list[tuple[str, str, str]]) -> Any:
+    """Numerical warnings raised while computing (scipy, statsmodels), counted by message."""
+    import pandas as pd
+
+    frame = pd.DataFrame(caught, columns=["module", "category", "message"])
+    counts = frame.groupby(["module", "category", "message"], sort=False).size()
+    out = counts.rename("count").reset_index()
+    return out.astype({"module": "string", "category": "string", "message": "string"})
 
 
 def __getattr__(name: str) -> Any:

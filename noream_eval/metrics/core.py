@@ -121,7 +121,9 @@ def indicator(
         when the method gives none).
     method
         The method's name in words, including anything a reader must know
-        (paired or unpaired, complete cases or imputed, z- or t-based).
+        (paired or unpaired, complete cases or imputed, z- or t-based). A row
+        without an estimate says why, starting ``not estimable:`` (added when
+        missing).
     unit
         What the estimate measures (``share of referrals``, ``rate ratio``,
         ``GBP per family``, ...).
@@ -146,12 +148,15 @@ def indicator(
         raise ValueError(f"outcome must be one of {OUTCOMES}, not {outcome!r}")
     if not name.isidentifier() or name.lower() != name:
         raise ValueError(f"indicator names are snake_case identifiers, not {name!r}")
+    value = _float(estimate)
+    if math.isnan(value) and not method.startswith("not estimable"):
+        method = f"not estimable: {method}"
     return {
         "outcome": outcome,
         "indicator": name,
         "group": str(group),
         "n": None if n is None else int(n),
-        "estimate": _float(estimate),
+        "estimate": value,
         "ci_low": _float(ci_low),
         "ci_high": _float(ci_high),
         "p_value": _float(p_value),

@@ -313,7 +313,7 @@ def _share_row(
             "ci_low": math.nan,
             "ci_high": math.nan,
             "definition": definition,
-            "note": f"not computed: {why}",
+            "note": f"not estimable: {why}",
             "params": params or {},
         }
     ci = proportion_ci(k, n).to_frame().iloc[0]
@@ -676,7 +676,7 @@ def fidelity_indicators(
             method=(
                 f"unweighted mean of the {len(used)} fidelity share(s) that could be computed"
                 if used
-                else "not computed: no fidelity share could be computed"
+                else "not estimable: no fidelity share could be computed"
             ),
             unit="mean share of fidelity indicators met",
             params={"included": used, "not_computed": left},
@@ -741,7 +741,11 @@ def dosage(families: pd.DataFrame, contacts: pd.DataFrame | None, *, data_cut: A
     if bad or fam.empty:
         why = f"the contacts table is {bad}" if bad else "no family enrolled by the data cut"
         return indicator_table(
-            [indicator(OUTCOME, name, n=0, estimate=None, method=f"not computed: {why}", unit=unit)]
+            [
+                indicator(
+                    OUTCOME, name, n=0, estimate=None, method=f"not estimable: {why}", unit=unit
+                )
+            ]
         )
     start = pd.to_datetime(fam["enrolled_date"]).to_numpy()
     ex = pd.to_datetime(fam["exit_date"])

@@ -123,7 +123,7 @@ def _not_estimated(
         name,
         n=n,
         estimate=None,
-        method=f"not estimated: {reason}",
+        method=f"not estimable: {reason}",
         unit=unit,
         group=group,
         params=params,
@@ -1149,7 +1149,9 @@ def compute(data: EvaluationData, settings: Settings) -> Part:
     Part
         Indicators of :func:`escalation_indicators`, :func:`episode_indicators`
         and :mod:`noream_eval.metrics.costs`; tables ``s17_escalation_km``,
-        ``s17_escalation_at_risk``, ``s17_episode_km``, ``s17_caseload``,
+        ``s17_escalation_at_risk``, ``s17_episodes`` (:func:`episode_lengths`:
+        every episode with its family's cohort and length), ``s17_episode_km``,
+        ``s17_caseload``,
         ``s17_spend_monthly``, ``programme_costs``, ``cost_consequence`` and
         ``cost_consequence_sensitivity``.
     """
@@ -1175,6 +1177,7 @@ def compute(data: EvaluationData, settings: Settings) -> Part:
     }
     boot = {"seed": plan.seed, "n_resamples": plan.bootstrap_resamples}
     rows += _episode_rows(data.s17_episodes, data.families, data_cut=cut, cohorts=cohorts, **boot)
+    tables["s17_episodes"] = episode_lengths(data.s17_episodes, data.families, data_cut=cut)
     tables["s17_episode_km"] = episode_km(
         data.s17_episodes, data.families, data_cut=cut, cohorts=cohorts
     )

@@ -280,11 +280,11 @@ def scale_change(
 
     reason = None
     if scores.empty:
-        reason = f"no scored {scale} completions in the staff survey ({instrument})"
+        reason = f"not estimable: no scored {scale} completions in the staff survey ({instrument})"
     elif len(pre) == 0 or len(post) == 0:
         have = baseline if len(pre) else followup if len(post) else "neither wave"
         reason = (
-            f"a single time point only: the staff survey has scored completions at "
+            f"not estimable: a single time point only: the staff survey has scored completions at "
             f"{have} only, so no change from {baseline} to {followup} can be estimated"
         )
     if reason is not None:

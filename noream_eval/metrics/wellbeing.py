@@ -34,6 +34,7 @@ __all__ = [
     "SCORE_COLUMNS",
     "STATUSES",
     "compute",
+    "followup_due",
     "score_instrument",
     "wellbeing_attrition",
     "wellbeing_completeness",
@@ -487,6 +488,82 @@ def _family_frame(families: pd.DataFrame | None) -> pd.DataFrame:
     return out.drop_duplicates("family_id")
 
 
+def followup_due(
+    baseline_date: Any,
+    exit_date: Any = None,
+    followup_recorded: Any = None,
+    *,
+    followup_timepoint: str = "review",
+    data_cut: Any = None,
+    review_interval_days: int = 182,
+    review_tolerance_days: int = 42,
+) -> np.ndarray:
+    """Whether each person's follow-up was due by the data cut.
+
+    The one rule of "due" used by :func:`wellbeing_people` (and the
+    participant flow of :mod:`noream_eval.metrics.feasibility`).
+
+    Parameters
+    ----------
+    baseline_date : array-like of dates
+        Date of each person's baseline completion (missing: no baseline).
+    exit_date : array-like of dates, optional
+        The family's ``exit_date`` (read for ``followup_timepoint="exit"``).
+    followup_recorded : array-like of bool, optional
+        True where a completion at the follow-up time point is recorded.
+    followup_timepoint : {"review", "exit"}, default "review"
+        The time point compared with baseline (``[analysis] followup_timepoint``).
+    data_cut : date-like, optional
+        The data cut; None: every follow-up is due.
+    review_interval_days, review_tolerance_days : int, default 182 and 42
+        A review is due ``review_interval_days + review_tolerance_days`` days
+        after the baseline completion.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One value per person.
+
+    Notes
+    -----
+    ``review``: baseline date + interval + tolerance is on or before the data
+    cut (a missing baseline date is never due by time); ``exit``: the family's
+    ``exit_date`` is on or before the data cut. A person with a follow-up
+    completion recorded counts as due either way.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> followup_due(pd.to_datetime(["2021-01-01", "2022-01-01"]), data_cut="2022-06-30")
+    array([ True, False])
+    """
+    base = pd.to_datetime(pd.Series(np.asarray(baseline_date, dtype="datetime64[ns]")))
+    n = len(base)
+    if followup_timepoint not in ("review", "exit"):
+        raise ConfigError(
+            f"followup_timepoint = {followup_timepoint!r}; choose 'review' or 'exit'."
+        )
+    cut = None if data_cut is None else pd.Timestamp(data_cut)
+    if followup_timepoint == "review":
+        if cut is None:
+            due = np.ones(n, dtype=bool)
+        else:
+            window = pd.Timedelta(days=int(review_interval_days) + int(review_tolerance_days))
+            due = (base + window <= cut).fillna(False).to_numpy(dtype=bool)
+    else:
+        ex = (
+            pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+            if exit_date is None
+            else pd.to_datetime(pd.Series(np.asarray(exit_date, dtype="datetime64[ns]")))
+        )
+        due = ex.notna().to_numpy(dtype=bool)
+        if cut is not None:
+            due = due & (ex <= cut).fillna(False).to_numpy(dtype=bool)
+    if followup_recorded is not None:
+        due = due | np.asarray(followup_recorded, dtype=bool)
+    return due
+
+
 def _people(
     scores: pd.DataFrame,
     fam: pd.DataFrame,
@@ -517,21 +594,15 @@ def _people(
     if opts.cohort is not None and not fam.empty:
         out = out.loc[out["cohort"].eq(opts.cohort).fillna(False)]
     out = out.reset_index(drop=True)
-    tried_fu = out["_tried"].eq(True).fillna(False).to_numpy(dtype=bool)
-    cut = opts.data_cut
-    if fu_tp == "review":
-        window = pd.Timedelta(days=opts.review_interval_days + opts.review_tolerance_days)
-        if cut is None:
-            due = np.ones(len(out), dtype=bool)
-        else:
-            due = (out["baseline_date"] + window <= pd.Timestamp(cut)).fillna(False)
-            due = due.to_numpy(dtype=bool)
-    else:
-        exit_date = pd.to_datetime(out["exit_date"])
-        due = exit_date.notna().to_numpy(dtype=bool)
-        if cut is not None:
-            due = due & (exit_date <= pd.Timestamp(cut)).fillna(False).to_numpy(dtype=bool)
-    due = due | tried_fu
+    due = followup_due(
+        out["baseline_date"],
+        out["exit_date"],
+        out["_tried"].eq(True).fillna(False),
+        followup_timepoint=fu_tp,
+        data_cut=opts.data_cut,
+        review_interval_days=opts.review_interval_days,
+        review_tolerance_days=opts.review_tolerance_days,
+    )
     has_b = out["baseline"].notna().to_numpy(dtype=bool)
     has_f = out["followup"].notna().to_numpy(dtype=bool)
     status = np.select(
@@ -1299,7 +1370,9 @@ def _fisher(table: np.ndarray, seed: int) -> tuple[float, str]:
     if table.shape == (2, 2):
         return float(stats.fisher_exact(table).pvalue), "Fisher's exact test"
     method = stats.MonteCarloMethod(n_resamples=_FISHER_TABLES, rng=np.random.default_rng(seed))
-    p = float(stats.fisher_exact(table, method=method).pvalue)
+    # scipy returns the p-value as a one-element array for some tables
+    pvalue = np.asarray(stats.fisher_exact(table, method=method).pvalue, dtype=float).ravel()
+    p = float(pvalue[0]) if pvalue.size == 1 else math.nan
     return p, f"Fisher-Freeman-Halton exact test, Monte Carlo p ({_FISHER_TABLES} tables)"
 
 

@@ -248,7 +248,7 @@ def generate_sample(
         mess=tally(counts),
     )
     (out / TRUTH_FILE).write_bytes(truth_json(truth).encode("utf-8"))
-    (out / CONFIG_FILE).write_bytes(evaluation_toml().encode("utf-8"))
+    (out / CONFIG_FILE).write_bytes(evaluation_toml(n).encode("utf-8"))
     (out / KEY_FILE).write_bytes((DEMO_KEY + "\n").encode("ascii"))
     names = sorted([*counts, *_OUTPUT_OTHER])
     (out / README_FILE).write_bytes(readme_text(truth, names).encode("utf-8"))

@@ -49,10 +49,12 @@ from noream_eval.sample.vocab import (
     Variants,
 )
 from noream_eval.sample.world import (
+    DEFAULT_FAMILIES,
     DOMAIN_SCORES,
     PARAMETERS,
     STAFF_INSTRUMENT,
     WELLBEING_INSTRUMENT,
+    recruitment_target,
 )
 from noream_eval.schema import LEVELS, UNKNOWN
 from noream_eval.sources import SOURCES
@@ -530,14 +532,81 @@ def _profile(export: Export) -> list[str]:
     return lines
 
 
-def evaluation_toml() -> str:
+#: The sample's pre-specified analysis plan (every key is documented in docs/config.md).
+_PLAN = """
+# ---------------------------------------------------------------- analysis plan
+# Fixed before the data are seen; the results record every value used.
+[analysis]
+seed = 20210201                    # bootstraps and multiple imputation
+wellbeing_instrument = "swemwbs"   # the primary wellbeing measure
+followup_timepoint = "review"      # compared with baseline (about six months)
+baseline_window_days = 28          # fidelity: baseline assessment within 4 weeks
+review_interval_days = 182         # fidelity: review due six months after baseline
+review_tolerance_days = 42
+benchmark_rereferral_rate = 0.22   # England, for context
+escalation_months = [6, 12]
+
+[its]                              # monthly referrals around the programme start
+family = "quasipoisson"
+harmonics = 1
+slope_change = true
+newey_west = true
+
+[its.shocks]                       # known shocks, each a period term of its own
+covid_lockdown = ["2020-03-01", "2020-07-31"]
+
+[costs]                            # the cost-consequence scenario
+s17_annual_cost_gbp = 16000        # national average (NRPF Connect 2020-21)
+s17_years = 1.5
+cost_source = "data"               # average s17 case cost from the payments
+staff_cost_gbp = 0                 # programme staff cost over the pilot, if known
+
+[trial]                            # the future trial's assumptions
+effect_size = 0.3
+icc = 0.05
+las = [10, 20, 40]
+families_per_la = 30
+
+[progression]
+recruitment_target_per_month = {target}
+primary_indicator = "swemwbs_mean_change"
+primary_outcome_at_least = "Indicative"
+
+[indicators.rereferral_rate_ratio]
+outcome = "1"
+direction = "decrease"
+primary = true
+min_n = 30
+
+[indicators.s17_escalation_hazard_ratio]
+outcome = "2"
+direction = "decrease"
+primary = true
+min_n = 30
+
+[indicators.swemwbs_mean_change]
+outcome = "3"
+direction = "increase"
+primary = true
+min_n = 20
+"""
+
+
+def evaluation_toml(n_families: int = DEFAULT_FAMILIES) -> str:
     """The text of the sample's ``evaluation.toml``: its settings and source profiles.
+
+    Parameters
+    ----------
+    n_families
+        The sample's size (the monthly recruitment target scales with it).
 
     Returns
     -------
     str
-        TOML text: ``[evaluation]`` (dates from the true parameters), ``[parameters]``
-        and one ``[sources.NAME]`` profile per export of :data:`EXPORTS`.
+        TOML text: ``[evaluation]`` (dates from the true parameters), ``[parameters]``,
+        the pre-specified analysis plan (``[analysis]``, ``[its]``, ``[costs]``,
+        ``[trial]``, ``[progression]``, ``[indicators.NAME]``) and one
+        ``[sources.NAME]`` profile per export of :data:`EXPORTS`.
 
     Examples
     --------
@@ -570,6 +639,7 @@ def evaluation_toml() -> str:
         _line("min_cell", 6, "disclosure control: counts 1..5 are suppressed"),
         _line("score_min", lo, "domain assessment scale"),
         _line("score_max", hi, "(all parameters are optional)"),
+        *_PLAN.format(target=recruitment_target(n_families)).splitlines(),
     ]
     for export in EXPORTS:
         lines += _profile(export)

@@ -20,16 +20,16 @@ from noream_eval.sample.effects import true_effects
 from noream_eval.sample.mess import MESS_RATES
 from noream_eval.sample.world import (
     COHORTS,
-    DEFAULT_FAMILIES,
     FUNNEL_STAGES,
     IMMIGRATION_LEVELS,
     PARAMETERS,
     Sites,
     cohort_codes,
+    recruitment_target,
 )
 from noream_eval.schema import LEVELS
 
-__all__ = ["TRUTH_FILE", "build_truth", "recruitment_target", "truth_json"]
+__all__ = ["TRUTH_FILE", "build_truth", "truth_json"]
 
 TRUTH_FILE = "truth.json"
 
@@ -312,12 +312,6 @@ def _meeting_sites(rows: list[dict[str, Any]], sites: Sites) -> dict[str, int]:
 def _month(day: int) -> str:
     d = EPOCH + dt.timedelta(days=int(day))
     return f"{d.year}-{d.month:02d}"
-
-
-def recruitment_target(n_families: int) -> int:
-    """The monthly recruitment target of a sample of ``n_families`` families."""
-    f = PARAMETERS["funnel"]
-    return max(1, round(f["recruitment_target_per_month"] * n_families / DEFAULT_FAMILIES))
 
 
 def _funnel(

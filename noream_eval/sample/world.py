@@ -56,6 +56,7 @@ __all__ = [
     "discuss_complex_cases",
     "family_part",
     "funnel_sizes",
+    "recruitment_target",
     "simulate_complex",
     "simulate_contacts",
     "simulate_deliverables",
@@ -597,6 +598,12 @@ _ENROLLED = len(FUNNEL_STAGES)
 _NOT_IN_FUNNEL = -1  # comparison families
 # Family keys of simulate_families that are not per-family arrays.
 _SCALARS = ("n", "site_weights", "site_effect")
+
+
+def recruitment_target(n_families: int) -> int:
+    """The monthly recruitment target of a sample of ``n_families`` families."""
+    f = PARAMETERS["funnel"]
+    return max(1, round(f["recruitment_target_per_month"] * n_families / DEFAULT_FAMILIES))
 
 
 def funnel_sizes(n_families: int) -> tuple[int, int]:
