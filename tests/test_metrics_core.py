@@ -129,4 +129,7 @@ def test_compute_all_marks_prespecified_indicators(sample):
     res = compute_all(sample)
     assert tuple(res.indicators.columns) == INDICATOR_COLUMNS
     spec = res.indicators[res.indicators["prespecified"]]
-    assert set(spec["indicator"]) <= set(res.plan["indicators"])
+    assert set(spec["indicator"]) == set(res.plan["indicators"])
+    assert (spec["group"] == "all").all()
+    child = res.indicators[res.indicators["group"] == "respondent:child"]
+    assert not child["prespecified"].any() and len(child) > 0

@@ -25,10 +25,12 @@ if TYPE_CHECKING:
     from noream_eval.data import EvaluationData
 
 __all__ = [
+    "DEFAULT_COHORTS",
     "INDICATOR_COLUMNS",
     "OUTCOMES",
     "Part",
     "Settings",
+    "cut_date",
     "indicator",
     "indicator_table",
     "params_json",
@@ -49,6 +51,9 @@ INDICATOR_COLUMNS: tuple[str, ...] = (
     "unit",
     "prespecified",
 )
+
+#: Cohorts of a metric function called without settings: programme first, then comparison.
+DEFAULT_COHORTS: tuple[str, ...] = ("noream", "comparison")
 
 #: Values of the ``outcome`` column.
 OUTCOMES: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "feasibility")
@@ -83,6 +88,30 @@ def params_json(params: Mapping[str, Any]) -> str:
     '{"since": "2021-02-01", "window_days": 365}'
     """
     return json.dumps(_plain(dict(params)), sort_keys=True, separators=(", ", ": "))
+
+
+def cut_date(data_cut: Any) -> pd.Timestamp:
+    """The data cut as a day (midnight ``Timestamp``), checked.
+
+    Raises
+    ------
+    StatsInputError
+        If ``data_cut`` is missing or not a date.
+
+    Examples
+    --------
+    >>> cut_date("2022-06-30 15:00")
+    Timestamp('2022-06-30 00:00:00')
+    """
+    from noream_eval.errors import StatsInputError
+
+    try:
+        cut = pd.Timestamp(data_cut)
+    except (TypeError, ValueError):
+        raise StatsInputError(f"data_cut must be a date, got {data_cut!r}.") from None
+    if pd.isna(cut):
+        raise StatsInputError("data_cut must be a date, not missing.")
+    return cut.normalize()
 
 
 def _float(value: Any) -> float:
@@ -228,7 +257,7 @@ class Settings:
     data_cut: pd.Timestamp
     data_start: pd.Timestamp
     programme_start: pd.Timestamp | None = None
-    cohorts: tuple[str, ...] = ("noream", "comparison")
+    cohorts: tuple[str, ...] = DEFAULT_COHORTS
     parameters: Mapping[str, Any] = field(default_factory=dict)
     instruments: Mapping[str, Any] = field(default_factory=dict)
     plan: AnalysisPlan = field(default_factory=AnalysisPlan)

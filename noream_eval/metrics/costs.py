@@ -27,14 +27,13 @@ import numpy as np
 import pandas as pd
 
 from noream_eval.errors import StatsInputError
-from noream_eval.metrics.core import Part, indicator, indicator_table
+from noream_eval.metrics.core import DEFAULT_COHORTS, Part, cut_date, indicator, indicator_table
 from noream_eval.metrics.s17 import (
     DAYS_PER_MONTH,
     OUTCOME,
     _boot_mean,
     _cohort_list,
     _cohort_of,
-    _cut,
     _family_days,
     _not_estimated,
     episode_lengths,
@@ -61,7 +60,6 @@ __all__ = [
 
 #: Horizon of the escalation risks the scenario compares (months since first contact).
 SCENARIO_MONTHS: int = 12
-_DEFAULT_COHORTS = ("noream", "comparison")
 _SPEND_TYPES = ("accommodation", "subsistence")
 _SCENARIO = "SCENARIO, not an impact estimate"
 
@@ -164,7 +162,7 @@ def s17_spend_monthly(
     payments: pd.DataFrame,
     families: pd.DataFrame,
     *,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
 ) -> pd.DataFrame:
     """s17 spend per calendar month, by type, for each cohort and for all families.
 
@@ -359,7 +357,7 @@ def s17_cost_indicators(
     episodes: pd.DataFrame,
     *,
     data_cut: Any,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
     seed: int = AnalysisPlan.seed,
     n_resamples: int = AnalysisPlan.bootstrap_resamples,
 ) -> pd.DataFrame:
@@ -405,7 +403,7 @@ def s17_cost_indicators(
     ----------
     Efron B (1987). Better bootstrap confidence intervals. JASA 82:171-185.
     """
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     spend = family_spend(payments, families)
     ep_days = _family_days(episode_lengths(episodes, families, data_cut=cut))
     rows = _cost_rows(
@@ -468,7 +466,7 @@ def programme_costs(
     payments: pd.DataFrame,
     families: pd.DataFrame,
     *,
-    programme: str = _DEFAULT_COHORTS[0],
+    programme: str = DEFAULT_COHORTS[0],
     staff_cost_gbp: float = AnalysisPlan.staff_cost_gbp,
     other_cost_gbp: float = AnalysisPlan.other_cost_gbp,
 ) -> pd.DataFrame:
@@ -591,7 +589,7 @@ def programme_cost_indicators(
     payments: pd.DataFrame,
     families: pd.DataFrame,
     *,
-    programme: str = _DEFAULT_COHORTS[0],
+    programme: str = DEFAULT_COHORTS[0],
     staff_cost_gbp: float = AnalysisPlan.staff_cost_gbp,
     other_cost_gbp: float = AnalysisPlan.other_cost_gbp,
 ) -> pd.DataFrame:
@@ -1013,7 +1011,7 @@ def cost_consequence(
     payments: pd.DataFrame,
     *,
     data_cut: Any,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
     s17_annual_cost_gbp: float = AnalysisPlan.s17_annual_cost_gbp,
     s17_years: float = AnalysisPlan.s17_years,
     cost_source: Literal["data", "config"] = AnalysisPlan.cost_source,
@@ -1089,7 +1087,7 @@ def cost_consequence_sensitivity(
     payments: pd.DataFrame,
     *,
     data_cut: Any,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
     s17_annual_cost_gbp: float = AnalysisPlan.s17_annual_cost_gbp,
     s17_years: float = AnalysisPlan.s17_years,
     cost_source: Literal["data", "config"] = AnalysisPlan.cost_source,
@@ -1145,7 +1143,7 @@ def cost_consequence_indicator(
     payments: pd.DataFrame,
     *,
     data_cut: Any,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
     s17_annual_cost_gbp: float = AnalysisPlan.s17_annual_cost_gbp,
     s17_years: float = AnalysisPlan.s17_years,
     cost_source: Literal["data", "config"] = AnalysisPlan.cost_source,

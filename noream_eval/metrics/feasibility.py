@@ -30,6 +30,7 @@ import pandas as pd
 
 from noream_eval.errors import ValidationError
 from noream_eval.metrics.core import Part, indicator, indicator_table
+from noream_eval.plan import AnalysisPlan
 from noream_eval.schema import LEVELS, TABLES
 
 if TYPE_CHECKING:
@@ -489,8 +490,8 @@ def participant_flow(
     data_cut: Any = None,
     instrument: str | Instrument = "swemwbs",
     followup_timepoint: str = "review",
-    review_interval_days: int = 182,
-    review_tolerance_days: int = 42,
+    review_interval_days: int = AnalysisPlan.review_interval_days,
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days,
     registry: Mapping[str, Instrument] | None = None,
 ) -> pd.DataFrame:
     """The participant flow from referral to follow-up (CONSORT-style).
@@ -1154,8 +1155,8 @@ def feasibility_indicators(
     data_cut: Any = None,
     instrument: str | Instrument = "swemwbs",
     followup_timepoint: str = "review",
-    review_interval_days: int = 182,
-    review_tolerance_days: int = 42,
+    review_interval_days: int = AnalysisPlan.review_interval_days,
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days,
     recruitment_target_per_month: float | None = None,
     registry: Mapping[str, Instrument] | None = None,
 ) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from noream_eval.metrics.core import Part, indicator, indicator_table
+from noream_eval.metrics.core import Part, cut_date, indicator, indicator_table
 from noream_eval.metrics.staff import (
     MIN_ITEMS,
     MIN_PAIRS,
@@ -66,10 +66,6 @@ _NO_MEETINGS = (
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _cut(data_cut: Any) -> pd.Timestamp:
-    return pd.Timestamp(data_cut).normalize()
-
-
 def _known_site(values: pd.Series) -> pd.Series:
     """Site codes as text, NA where blank or ``unknown``."""
     s = values.astype("string").str.strip()
@@ -93,7 +89,7 @@ def programme_sites(families: pd.DataFrame, *, data_cut: Any) -> tuple[str, ...]
     """
     if families is None or families.empty:
         return ()
-    enrolled = families["enrolled_date"].notna() & (families["enrolled_date"] <= _cut(data_cut))
+    enrolled = families["enrolled_date"].notna() & (families["enrolled_date"] <= cut_date(data_cut))
     sites = _known_site(families.loc[enrolled, "site"]).dropna().unique()
     return tuple(sorted(str(s) for s in sites))
 
@@ -149,7 +145,7 @@ def meeting_table(
     if meetings is None or meetings.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     m = meetings.loc[
-        meetings["meeting_date"].notna() & (meetings["meeting_date"] <= _cut(data_cut))
+        meetings["meeting_date"].notna() & (meetings["meeting_date"] <= cut_date(data_cut))
     ]
     site = (
         _known_site(m["site"])
@@ -278,7 +274,7 @@ def _month_range(first: pd.Period, last: pd.Period) -> list[pd.Period]:
 
 def _snac_schedule(table: pd.DataFrame, *, data_cut: Any, sites: Sequence[str]) -> pd.DataFrame:
     """One row per site (or ``all``) and planned month: SNACs held that month."""
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     cut_month = cut.to_period("M")
     cut_complete = bool(cut.is_month_end)
     snac = table.loc[table["kind"] == "snac"]
@@ -417,7 +413,7 @@ def snacs_held_share(
 
     unit = "share of planned monthly SNACs held"
     by_site = snacs_by_site(meetings, data_cut=data_cut, sites=sites)
-    params: dict[str, Any] = {"data_cut": _cut(data_cut), "plan": "one SNAC per site and month"}
+    params: dict[str, Any] = {"data_cut": cut_date(data_cut), "plan": "one SNAC per site and month"}
     if meetings is None or meetings.empty:
         return indicator_table(
             [
@@ -530,7 +526,7 @@ def meetings_monthly(
     sched = _snac_schedule(table, data_cut=data_cut, sites=sites)
     planned = sched.groupby("month")["sites_planned"].sum() if len(sched) else pd.Series()
     first = pd.Period(table["month"].min(), freq="M")
-    months = [str(p) for p in _month_range(first, _cut(data_cut).to_period("M"))]
+    months = [str(p) for p in _month_range(first, cut_date(data_cut).to_period("M"))]
     fam_month = pd.Series(dtype=object)
     if meeting_cases is not None and len(meeting_cases):
         mc = meeting_cases.merge(table[["meeting_id", "month"]], on="meeting_id", how="inner")
@@ -661,7 +657,7 @@ def agencies_per_family(
         )
         return indicator_table([row])
     m = meetings.loc[
-        meetings["meeting_date"].notna() & (meetings["meeting_date"] <= _cut(data_cut))
+        meetings["meeting_date"].notna() & (meetings["meeting_date"] <= cut_date(data_cut))
     ]
     mc = (
         meeting_cases.loc[meeting_cases["meeting_id"].isin(m["meeting_id"])]
@@ -738,7 +734,7 @@ def families_discussed_share(
 
     unit = "share of enrolled families"
     name = "families_discussed_share"
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     fam = families.loc[families["enrolled_date"].notna() & (families["enrolled_date"] <= cut)]
     if fam.empty:
         row = indicator(

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from noream_eval.metrics.core import Part, indicator, indicator_table
+from noream_eval.metrics.core import Part, cut_date, indicator, indicator_table
+from noream_eval.plan import AnalysisPlan
 
 if TYPE_CHECKING:
     from noream_eval.data import EvaluationData
@@ -57,10 +58,6 @@ FIDELITY_INDICATORS: tuple[str, ...] = (
 _DELIVERED = ("complete", "published")
 _KINDS = ("manual", "training_session", "working_paper", "map_strategy")
 _STATUSES = ("planned", "in_progress", "complete", "published")
-
-
-def _cut(data_cut: Any) -> pd.Timestamp:
-    return pd.Timestamp(data_cut).normalize()
 
 
 def _missing_table(table: pd.DataFrame | None, columns: tuple[str, ...]) -> str | None:
@@ -109,7 +106,7 @@ def deliverables_summary(deliverables: pd.DataFrame, *, data_cut: Any) -> pd.Dat
         with the value recorded), ``first_date`` and ``last_date`` (of the
         delivered rows).
     """
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     rows = []
     d = deliverables if deliverables is not None else pd.DataFrame()
     for kind in _KINDS:
@@ -191,7 +188,7 @@ def deliverable_indicators(deliverables: pd.DataFrame, *, data_cut: Any) -> pd.D
     Delivered = status ``complete`` or ``published``, or no status and a
     date on or before the data cut (planned sessions are not counted).
     """
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     names = (
         "manual_published",
         "training_sessions",
@@ -527,9 +524,9 @@ def fidelity(
     contacts: pd.DataFrame | None = None,
     meetings: pd.DataFrame | None = None,
     meeting_cases: pd.DataFrame | None = None,
-    baseline_window_days: int = 28,
-    review_interval_days: int = 182,
-    review_tolerance_days: int = 42,
+    baseline_window_days: int = AnalysisPlan.baseline_window_days,
+    review_interval_days: int = AnalysisPlan.review_interval_days,
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days,
     complex_due_days: int = COMPLEX_DUE_DAYS,
 ) -> pd.DataFrame:
     """Fidelity of delivery: one row per fidelity indicator.
@@ -590,7 +587,7 @@ def fidelity(
         contacts,
         meetings,
         meeting_cases,
-        cut=_cut(data_cut),
+        cut=cut_date(data_cut),
         baseline_window_days=baseline_window_days,
         review_interval_days=review_interval_days,
         review_tolerance_days=review_tolerance_days,
@@ -614,9 +611,9 @@ def fidelity_indicators(
     contacts: pd.DataFrame | None = None,
     meetings: pd.DataFrame | None = None,
     meeting_cases: pd.DataFrame | None = None,
-    baseline_window_days: int = 28,
-    review_interval_days: int = 182,
-    review_tolerance_days: int = 42,
+    baseline_window_days: int = AnalysisPlan.baseline_window_days,
+    review_interval_days: int = AnalysisPlan.review_interval_days,
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days,
     complex_due_days: int = COMPLEX_DUE_DAYS,
 ) -> pd.DataFrame:
     """The fidelity indicators and ``fidelity_overall`` as indicator rows.
@@ -642,7 +639,7 @@ def fidelity_indicators(
         contacts,
         meetings,
         meeting_cases,
-        cut=_cut(data_cut),
+        cut=cut_date(data_cut),
         baseline_window_days=baseline_window_days,
         review_interval_days=review_interval_days,
         review_tolerance_days=review_tolerance_days,
@@ -735,7 +732,7 @@ def dosage(families: pd.DataFrame, contacts: pd.DataFrame | None, *, data_cut: A
     """
     name = "dosage_contacts_per_family_month"
     unit = "worker contacts per family-month on the programme"
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     fam = _enrolled(families, cut)
     bad = _missing_table(contacts, ("family_id", "contact_date"))
     if bad or fam.empty:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from noream_eval.errors import ConfigError, StatsInputError
-from noream_eval.metrics.core import Part, indicator, indicator_table
+from noream_eval.metrics.core import DEFAULT_COHORTS, Part, cut_date, indicator, indicator_table
 from noream_eval.plan import AnalysisPlan
 
 if TYPE_CHECKING:
@@ -73,21 +73,10 @@ STATUSES: tuple[str, ...] = (
     "excluded_exit_before_first_contact",
 )
 _EXCLUDED = {s for s in STATUSES if s.startswith("excluded")}
-_DEFAULT_COHORTS = ("noream", "comparison")
 _BCA = "bootstrap BCa"
 
 
 # --------------------------------------------------------------------- helpers
-
-
-def _cut(data_cut: Any) -> pd.Timestamp:
-    try:
-        cut = pd.Timestamp(data_cut)
-    except (TypeError, ValueError):
-        raise StatsInputError(f"data_cut must be a date, got {data_cut!r}.") from None
-    if pd.isna(cut):
-        raise StatsInputError("data_cut must be a date, not missing.")
-    return cut.normalize()
 
 
 def _cohort_list(cohorts: Sequence[str]) -> tuple[str, ...]:
@@ -237,7 +226,7 @@ def escalation_times(
     1          364.0                     censored_data_cut
     2            NaN  excluded_on_s17_before_first_contact
     """
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     amount = pd.to_numeric(payments["amount_gbp"], errors="coerce").to_numpy(dtype=float)
     pdate = pd.to_datetime(payments["payment_date"])
     paid = (
@@ -576,7 +565,7 @@ def escalation_indicators(
     payments: pd.DataFrame,
     *,
     data_cut: Any,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
     months: Sequence[int] = AnalysisPlan.escalation_months,
     covariates: Sequence[str] = AnalysisPlan.cox_covariates,
     censor_at_exit: bool = False,
@@ -676,7 +665,7 @@ def escalation_km(
     payments: pd.DataFrame,
     *,
     data_cut: Any,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
     censor_at_exit: bool = False,
 ) -> pd.DataFrame:
     """Kaplan-Meier table of time to the first s17 payment, by cohort.
@@ -736,7 +725,7 @@ def escalation_at_risk(
     payments: pd.DataFrame,
     *,
     data_cut: Any,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
     months: Sequence[int] = AT_RISK_MONTHS,
     censor_at_exit: bool = False,
 ) -> pd.DataFrame:
@@ -799,7 +788,7 @@ def episode_lengths(
     0   59.0    False      1
     1  213.0     True      0
     """
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     cohort = _cohort_of(families)
     start = pd.to_datetime(episodes["start_date"]).reset_index(drop=True)
     end = pd.to_datetime(episodes["end_date"]).reset_index(drop=True)
@@ -851,7 +840,7 @@ def caseload(
     families: pd.DataFrame,
     *,
     data_cut: Any,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
 ) -> pd.DataFrame:
     """Families on s17 support at each month end, by cohort and for all families.
 
@@ -878,7 +867,7 @@ def caseload(
     canonical episodes of a family never overlap, so counting episodes counts
     families.
     """
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     cohort_list = _cohort_list(cohorts)
     ep = episode_lengths(episodes, families, data_cut=cut)
     dates = [pd.to_datetime(families["first_contact_date"]).min(), ep["start_date"].min()]
@@ -907,7 +896,7 @@ def episode_km(
     families: pd.DataFrame,
     *,
     data_cut: Any,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
 ) -> pd.DataFrame:
     """Kaplan-Meier table of s17 episode length, ongoing episodes censored at the cut.
 
@@ -925,7 +914,7 @@ def episode_km(
         (episodes ending), ``n_censored`` (ongoing at the data cut),
         ``survival``, ``se``, ``ci_low``, ``ci_high``.
     """
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     ep_all = episode_lengths(episodes, families, data_cut=cut)
     ep = _episode_groups(ep_all, _cohort_list(cohorts))
     return pd.concat([_km_frame(k) for k in _episode_kms(ep, ep_all)], ignore_index=True)
@@ -949,7 +938,7 @@ def episode_indicators(
     families: pd.DataFrame,
     *,
     data_cut: Any,
-    cohorts: Sequence[str] = _DEFAULT_COHORTS,
+    cohorts: Sequence[str] = DEFAULT_COHORTS,
     seed: int = AnalysisPlan.seed,
     n_resamples: int = AnalysisPlan.bootstrap_resamples,
 ) -> pd.DataFrame:
@@ -1013,7 +1002,7 @@ def _episode_rows(
     seed: int,
     n_resamples: int,
 ) -> list[dict[str, Any]]:
-    cut = _cut(data_cut)
+    cut = cut_date(data_cut)
     cohort_list = cohorts
     ep_all = episode_lengths(episodes, families, data_cut=cut)
     ep = _episode_groups(ep_all, cohort_list)

@@ -446,8 +446,8 @@ def wellbeing_completeness(
 class _Options:
     followup_timepoint: str = "review"
     data_cut: pd.Timestamp | None = None
-    review_interval_days: int = 182
-    review_tolerance_days: int = 42
+    review_interval_days: int = AnalysisPlan.review_interval_days
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days
     cohort: str | None = "noream"
 
 
@@ -495,8 +495,8 @@ def followup_due(
     *,
     followup_timepoint: str = "review",
     data_cut: Any = None,
-    review_interval_days: int = 182,
-    review_tolerance_days: int = 42,
+    review_interval_days: int = AnalysisPlan.review_interval_days,
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days,
 ) -> np.ndarray:
     """Whether each person's follow-up was due by the data cut.
 
@@ -730,8 +730,8 @@ def wellbeing_people(
     instrument: str | Instrument = "swemwbs",
     followup_timepoint: str = "review",
     data_cut: Any = None,
-    review_interval_days: int = 182,
-    review_tolerance_days: int = 42,
+    review_interval_days: int = AnalysisPlan.review_interval_days,
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days,
     cohort: str | None = "noream",
     registry: Mapping[str, Instrument] | None = None,
 ) -> pd.DataFrame:
@@ -1496,11 +1496,11 @@ def wellbeing_indicators(
     instrument: str | Instrument = "swemwbs",
     followup_timepoint: str = "review",
     data_cut: Any = None,
-    review_interval_days: int = 182,
-    review_tolerance_days: int = 42,
+    review_interval_days: int = AnalysisPlan.review_interval_days,
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days,
     cohort: str | None = "noream",
-    imputations: int = 20,
-    seed: int = 20210201,
+    imputations: int = AnalysisPlan.imputations,
+    seed: int = AnalysisPlan.seed,
     n_resamples: int = AnalysisPlan.bootstrap_resamples,
     registry: Mapping[str, Instrument] | None = None,
 ) -> pd.DataFrame:
@@ -1622,10 +1622,10 @@ def wellbeing_reliable_change(
     instrument: str | Instrument = "swemwbs",
     followup_timepoint: str = "review",
     data_cut: Any = None,
-    review_interval_days: int = 182,
-    review_tolerance_days: int = 42,
+    review_interval_days: int = AnalysisPlan.review_interval_days,
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days,
     cohort: str | None = "noream",
-    seed: int = 20210201,
+    seed: int = AnalysisPlan.seed,
     n_resamples: int = AnalysisPlan.bootstrap_resamples,
     registry: Mapping[str, Instrument] | None = None,
 ) -> pd.DataFrame:
@@ -1673,10 +1673,10 @@ def wellbeing_attrition(
     instrument: str | Instrument = "swemwbs",
     followup_timepoint: str = "review",
     data_cut: Any = None,
-    review_interval_days: int = 182,
-    review_tolerance_days: int = 42,
+    review_interval_days: int = AnalysisPlan.review_interval_days,
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days,
     cohort: str | None = "noream",
-    seed: int = 20210201,
+    seed: int = AnalysisPlan.seed,
     registry: Mapping[str, Instrument] | None = None,
 ) -> pd.DataFrame:
     """Baseline characteristics of parent/carers with and without their due follow-up.
