@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "DocumentError",
     "HeaderRowError",
     "InputFileError",
     "KeyMissingError",
@@ -26,6 +27,10 @@ class NoreamEvalError(Exception):
 
 class ConfigError(NoreamEvalError):
     """The evaluation configuration (TOML) is malformed or inconsistent."""
+
+
+class DocumentError(NoreamEvalError, ValueError):
+    """A report document is malformed (duplicate anchor, unknown column kind, ...)."""
 
 
 class InputFileError(NoreamEvalError):
