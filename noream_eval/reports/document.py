@@ -63,6 +63,7 @@ __all__ = [
     "format_cell",
     "markers_note",
     "parse_inline",
+    "strip_control",
 ]
 
 Kind = Literal[
@@ -124,6 +125,19 @@ _ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 _INLINE = re.compile(r"\*\*(?P<bold>[^*\n]+?)\*\*|\[(?P<text>[^\]\n]+)\]\(#(?P<anchor>[^)\s]+)\)")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# C0 controls other than tab, line feed and carriage return: not allowed in HTML or XML.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control(text: str) -> str:
+    """``text`` without the control characters that HTML and XML do not allow.
+
+    Examples
+    --------
+    >>> strip_control("a\\x00b\\tc")
+    'ab\\tc'
+    """
+    return _CONTROL.sub("", text)
 
 
 # --------------------------------------------------------------------------- cells

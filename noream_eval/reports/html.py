@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import html
-import re
 from collections.abc import Iterator
 
 from noream_eval.reports.document import (
@@ -38,6 +37,7 @@ from noream_eval.reports.document import (
     Section,
     Table,
     parse_inline,
+    strip_control,
 )
 
 __all__ = ["CSS", "render_html"]
@@ -111,13 +111,11 @@ table.kv { margin: 1.5em 0; } table.kv th { font-weight: 700; padding-right: 1.5
 
 # Short explanations of the markers, for a tooltip; the table note has the full ones.
 _MARKER_TITLES = {"c": "confidential (see the note)", "x": "not available", "z": "not applicable"}
-# C0 controls other than tab, line feed and carriage return are not allowed in HTML text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _esc(text: str) -> str:
     """Text as HTML: escaped (quotes too), control characters dropped."""
-    return html.escape(_CONTROL.sub("", text), quote=True)
+    return html.escape(strip_control(text), quote=True)
 
 
 def _inline(text: str) -> str:
