@@ -538,6 +538,8 @@ class Table:
         for attr in ("note", "source", "name"):
             _check_text(getattr(self, attr), f"{what}: {attr}", empty=True)
         columns = list(self.frame.columns)
+        if not columns:
+            raise DocumentError(f"{what} has no columns.")
         bad = [c for c in columns if not isinstance(c, str)]
         if bad or isinstance(self.frame.columns, pd.MultiIndex):
             raise DocumentError(f"{what}: column names must be text (one header row).")
@@ -598,6 +600,10 @@ class Table:
     def is_numeric(self, column: str) -> bool:
         """Whether ``column`` holds numbers (and is right-aligned)."""
         return self.kind(column) in NUMERIC_KINDS
+
+    def values(self, column: str) -> list[Any]:
+        """The cells of ``column`` as Python values (missing values as they are)."""
+        return list(self._values[self.columns.index(column)])
 
     def rows(self) -> list[tuple[Any, ...]]:
         """The cells as Python values, row by row (missing values as they are)."""

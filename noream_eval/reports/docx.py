@@ -34,11 +34,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import struct
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape as xml_escape
 
+from noream_eval.reports._ooxml import stable_package
 from noream_eval.reports.document import (
     MARKERS,
     RAG,
@@ -66,7 +66,6 @@ _PAGE_W_MM, _PAGE_H_MM, _MARGIN_MM = 210, 297, 25
 _TEXT_W_MM = _PAGE_W_MM - 2 * _MARGIN_MM
 _TEXT_W_TWIPS = round(_TEXT_W_MM / 25.4 * 1440)
 _MAX_FIGURE_H_MM = 200  # leaves room on the page for the caption and note
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _MARKER_FILL = "F3F2F1"
 _RAG_FILL = {
     "red": ("D4351C", "FFFFFF"),
@@ -503,39 +502,6 @@ class _Writer:
         p.append(end)
 
 
-def _without_times(blob: bytes) -> bytes:
-    """core.xml without its created, modified and last-printed times."""
-    from lxml import etree
-
-    root = etree.fromstring(blob)
-    for tag in ("created", "modified"):
-        for el in root.findall(f"{{http://purl.org/dc/terms/}}{tag}"):
-            root.remove(el)
-    for el in root.findall(
-        "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}lastPrinted"
-    ):
-        root.remove(el)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _stable_zip(data: bytes, *, drop_times: bool) -> bytes:
-    """The same package with fixed entry timestamps (and, if asked, no document times)."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            blob = src.read(info.filename)
-            if drop_times and info.filename == "docProps/core.xml":
-                blob = _without_times(blob)
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, blob)
-    return out.getvalue()
-
-
 def write_docx(doc: Document, path: str | Path, *, created: dt.datetime | None = None) -> Path:
     """Write the document as a Word file.
 
@@ -581,5 +547,5 @@ def write_docx(doc: Document, path: str | Path, *, created: dt.datetime | None =
     buffer = io.BytesIO()
     word.save(buffer)
     path = Path(path)
-    path.write_bytes(_stable_zip(buffer.getvalue(), drop_times=created is None))
+    path.write_bytes(stable_package(buffer.getvalue(), drop_times=created is None))
     return path
