@@ -291,6 +291,15 @@ def test_core_properties_name_no_person_and_no_time(word, tmp_path):
     assert again.core_properties.created == again.core_properties.modified == when
 
 
+def test_valid_office_open_xml(path):
+    # Schema and semantic validation against ECMA-376 (element order, attribute
+    # values, relationships), independent of python-docx, which wrote the file.
+    openxml_audit = pytest.importorskip("openxml_audit")
+    result = openxml_audit.OpenXmlValidator().validate(str(path))
+    assert [str(e) for e in result.errors] == []
+    assert result.is_valid
+
+
 def test_output_is_deterministic(path, tmp_path):
     again = write_docx(example_document(), tmp_path / "again.docx")
     assert again.read_bytes() == path.read_bytes()

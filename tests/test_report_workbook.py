@@ -182,6 +182,14 @@ def test_contents_sheet(wb):
     assert all(_width(ws, j) for j in range(1, 5))
 
 
+def test_valid_office_open_xml(path):
+    # Schema and semantic validation against ECMA-376, independent of xlsxwriter.
+    openxml_audit = pytest.importorskip("openxml_audit")
+    result = openxml_audit.OpenXmlValidator().validate(str(path))
+    assert [str(e) for e in result.errors] == []
+    assert result.is_valid
+
+
 def test_properties_deterministic_and_without_times(path, tmp_path):
     again = write_workbook(
         [counts_table(), numbers_table()],

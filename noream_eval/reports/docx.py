@@ -128,6 +128,12 @@ class _Writer:
         for anchor in self._anchors():
             self._bookmark_name(anchor)
 
+        # The template's stylesWithEffects part (a Word 2010 copy of the styles) would
+        # disagree with the styles changed here; Word needs only styles.xml.
+        for rid, rel in list(self.d.part.rels.items()):
+            if rel.reltype.endswith("/stylesWithEffects"):
+                self.d.part.drop_rel(rid)
+
         section = self.d.sections[0]
         section.page_width, section.page_height = Mm(_PAGE_W_MM), Mm(_PAGE_H_MM)
         for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
@@ -403,7 +409,10 @@ class _Writer:
             self._p(self._inline(text), style="Table Cell", before=60) for text in block.paragraphs
         )
         left = f'<w:left w:val="single" w:sz="36" w:space="0" w:color="{edge}"/>'
-        border = f"<w:tcBorders>{left}</w:tcBorders>"
+        border = (  # a bar on the left, as in the HTML report; no other border
+            f'<w:tcBorders><w:top w:val="nil"/>{left}<w:bottom w:val="nil"/>'
+            '<w:right w:val="nil"/></w:tcBorders>'
+        )
         cell = self._tc(content, _TEXT_W_TWIPS, fill=fill, extra=border)
         self.buffer.append(
             self._tbl([cell], [_TEXT_W_TWIPS], style="Table Grid", header=False, first_column=False)

@@ -135,11 +135,13 @@ def _notes(table: Table) -> list[str]:
 
 
 def _headers(table: Table) -> list[str]:
-    """Column labels for an Excel table: one line, neutralised, distinct ignoring case."""
+    """Column labels for an Excel table: one line, not empty, at most 255 characters,
+    neutralised, distinct ignoring case."""
     out: list[str] = []
     seen: set[str] = set()
-    for column in table.columns:
-        base = neutralise_text(" ".join(strip_control(table.label(column)).split()) or column)
+    for j, column in enumerate(table.columns):
+        text = " ".join(strip_control(table.label(column)).split()) or f"Column {j + 1}"
+        base = neutralise_text(text[:240])
         label, k = base, 1
         while label.lower() in seen:
             k += 1
@@ -171,7 +173,7 @@ def _write_cell(ws: Any, r: int, c: int, value: Any, kind: str, styles: _Styles)
         _write_value(ws, r, c, value, styles.base, None, styles.kind.get(kind))
 
 
-def _table_sheet(wb: Any, ws: Any, table: Table, k: int, styles: _Styles) -> None:
+def _table_sheet(ws: Any, table: Table, k: int, styles: _Styles) -> None:
     columns = table.columns
     kinds = [table.kind(c) for c in columns]
     ws.write_string(0, 0, neutralise_text(strip_control(table.caption)), styles.title)
@@ -326,7 +328,7 @@ def write_workbook(
         contents = wb.add_worksheet(names[0])
         _contents_sheet(contents, tables, names[1:], styles, title=title, notes=notes)
         for k, (table, name) in enumerate(zip(tables, names[1:], strict=True), 1):
-            _table_sheet(wb, wb.add_worksheet(name), table, k, styles)
+            _table_sheet(wb.add_worksheet(name), table, k, styles)
     finally:
         wb.close()
     path = Path(path)
