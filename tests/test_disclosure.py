@@ -339,10 +339,10 @@ def test_the_audit_reports_a_small_fall_between_published_stages():
         {
             "row": 1,
             "column": "n",
-            "kind": "difference from previous stage",
             "low": 3.0,
             "high": 3.0,
             "recovered": True,
+            "kind": "difference from previous stage",
         }
     ]
 

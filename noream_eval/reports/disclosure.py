@@ -75,7 +75,7 @@ SUPPRESSED = "c"
 NOT_AVAILABLE = "x"
 
 _ROUNDINGS = (5, 10)
-_AUDIT_COLUMNS = ("row", "column", "kind", "low", "high", "recovered")
+_AUDIT_COLUMNS = ("row", "column", "low", "high", "recovered", "kind")
 _CELL = "suppressed count"
 _DIFFERENCE = "difference from previous stage"
 _EPS = 1e-6
@@ -1105,13 +1105,13 @@ def _count_values(table: pd.DataFrame, col: str, spec: TableSpec, name: str) -> 
     series = table[col]
     if pd.api.types.is_bool_dtype(series.dtype):
         raise DisclosureError(f"{name}: count column {col!r} holds true/false, not counts.")
-    numbers = (
-        series
-        if pd.api.types.is_numeric_dtype(series.dtype)
-        else pd.to_numeric(series, errors="coerce")
-    )
-    values = np.array(numbers.to_numpy(dtype=float, na_value=np.nan), dtype=float)
-    bad = np.array((numbers.isna() & series.notna()).to_numpy(), dtype=bool)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = np.array(series.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+        bad = np.zeros(len(values), dtype=bool)
+    else:
+        numbers = pd.to_numeric(series, errors="coerce")
+        values = np.array(numbers.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+        bad = np.array((numbers.isna() & series.notna()).to_numpy(), dtype=bool)
     with np.errstate(invalid="ignore"):
         bad |= np.isinf(values) | (values < 0)
         bad |= (values != np.floor(values)) & ~np.isnan(values)
@@ -1435,9 +1435,9 @@ def protect(
     suppressed &= ~system.is_diff
 
     cell_flags = suppressed[:n_counts].reshape(len(columns), nrows).T
-    flags = {c: np.full(nrows, "", dtype=object) for c in table.columns}
-    for c in table.columns:
-        flags[c][table[c].isna().to_numpy()] = NOT_AVAILABLE
+    grid = np.full(table.shape, "", dtype=object)
+    grid[table.isna().to_numpy()] = NOT_AVAILABLE
+    flags = {c: grid[:, k] for k, c in enumerate(table.columns)}
     for j, c in enumerate(columns):
         flags[c][cell_flags[:, j]] = SUPPRESSED
     if before is not None:
@@ -1449,39 +1449,46 @@ def protect(
         flags[d][mask] = SUPPRESSED
     n_derived = sum(int((flags[d] == SUPPRESSED).sum()) for d in derived)
 
-    exact = table.copy()
-    shown = table.copy()
+    exact: dict[Any, Any] = {c: table[c] for c in table.columns}
+    shown = dict(exact)
     for j, c in enumerate(columns):
         v = np.where(cell_flags[:, j], np.nan, counts[:, j])
         exact[c] = pd.array(v, dtype="Int64")
-        shown[c] = pd.array(policy.round_counts(v), dtype="Int64")
+        shown[c] = pd.array(policy.round_counts(v), dtype="Int64") if policy.round_to else exact[c]
     for d in derived:
         hide = flags[d] == SUPPRESSED
         if hide.any():
-            if pd.api.types.is_integer_dtype(exact[d].dtype):
-                exact[d] = exact[d].astype("Int64")
-                shown[d] = shown[d].astype("Int64")
-            exact[d] = exact[d].mask(hide)
-            shown[d] = shown[d].mask(hide)
-    flag_frame = pd.DataFrame(
-        {c: pd.Series(flags[c], index=table.index, dtype=object) for c in table.columns},
-        index=table.index,
-        columns=table.columns,
-    )
+            col = table[d]
+            if pd.api.types.is_integer_dtype(col.dtype):
+                col = col.astype("Int64")
+            exact[d] = shown[d] = col.mask(hide)
+
+    def frame(columns_: dict[Any, Any]) -> pd.DataFrame:
+        out = pd.DataFrame(
+            {
+                k: pd.Series(v, index=table.index) if not isinstance(v, pd.Series) else v
+                for k, v in enumerate(columns_.values())
+            },
+            index=table.index,
+        )
+        out.columns = table.columns
+        return out
+
+    flag_frame = pd.DataFrame(grid, index=table.index, columns=table.columns)
     n_primary = int(primary[:n_counts].sum())
     if before is not None:
         n_primary = before.n_primary
     n_secondary = int(cell_flags.sum()) - n_primary
     return ProtectedTable(
         name=name,
-        values=shown,
+        values=frame(shown),
         flags=flag_frame,
         policy=policy,
         spec=spec,
         n_primary=n_primary,
         n_secondary=n_secondary,
         n_derived=n_derived,
-        unrounded=exact if policy.round_to else None,
+        unrounded=frame(exact) if policy.round_to else None,
     )
 
 
@@ -1508,14 +1515,14 @@ def audit(protected: ProtectedTable) -> pd.DataFrame:
             The index label of the row (the later stage for a fall).
         ``column``
             The count column.
-        ``kind``
-            ``"suppressed count"`` or ``"difference from previous stage"``.
         ``low``, ``high``
             The smallest and largest whole value consistent with everything
             published (``inf`` when unbounded).
         ``recovered``
             True when ``low == high``: the attacker knows the value (for a
             difference, only when that value is from 1 to ``min_cell - 1``).
+        ``kind``
+            ``"suppressed count"`` or ``"difference from previous stage"``.
 
     Raises
     ------
