@@ -1158,8 +1158,8 @@ def _choose(
 ) -> int | None:
     """The published cell to suppress next among the cells of ``rels``.
 
-    Smallest non-zero count first, but a part before a total, and a cell that would
-    also close another exposed relation before one that would not.
+    A non-zero count: a part rather than a total, then one that also closes another
+    exposed relation, then the smallest.
     """
     s = attack.s
     rels = list(rels)
@@ -1377,9 +1377,9 @@ def protect(
     Steps: (1) primary suppression of every count from 1 to ``min_cell - 1``;
     (2) secondary suppression: while a suppressed count, or a fall from 1 to
     ``min_cell - 1`` between two stages of a flow, can be worked out from the
-    relations, one more published count is suppressed: in a relation where it is
-    worked out, the smallest non-zero count, a part before a total, a cell that also
-    closes another such relation first. Relations with one unknown are found
+    relations, one more published count is suppressed, from a relation where it is
+    worked out: a part rather than a total, then one that also closes another such
+    relation, then the smallest non-zero count. Relations with one unknown are found
     directly, chains of them by substitution, and what is left with the exact check
     of :func:`audit` (whole-number bounds by linear programming); (3) derived values
     resting on a suppressed cell or on fewer than ``min_cell`` units are suppressed;
