@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "DisclosureError",
     "DocumentError",
     "HeaderRowError",
     "InputFileError",
@@ -59,3 +60,11 @@ class ValidationError(NoreamEvalError):
 
 class StatsInputError(NoreamEvalError, ValueError):
     """Data given to a statistical method cannot support it (too few pairs, no events, ...)."""
+
+
+class DisclosureError(NoreamEvalError, ValueError):
+    """A table cannot be protected for publication as its spec describes it.
+
+    The spec names a column the table lacks, a count is not a whole number of 0 or
+    more, or a total does not equal the sum of its parts.
+    """
