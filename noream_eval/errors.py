@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "FigureError",
     "HeaderRowError",
     "InputFileError",
     "KeyMissingError",
@@ -54,3 +55,7 @@ class ValidationError(NoreamEvalError):
 
 class StatsInputError(NoreamEvalError, ValueError):
     """Data given to a statistical method cannot support it (too few pairs, no events, ...)."""
+
+
+class FigureError(NoreamEvalError, ValueError):
+    """A figure cannot be drawn from the results given (a table or column it needs is missing)."""
