@@ -1617,7 +1617,17 @@ def _forest_panel(ax: Axes, rows: _Tab, scale: _Scale, *, legend: bool) -> None:
 def _forest_handles() -> list[Any]:
     handles: list[Any] = [
         Line2D([], [], ls="none", marker="o", ms=5, color=BLACK, label="Pre-specified"),
-        Line2D([], [], ls="none", marker="o", ms=5, mfc="white", mec=BLACK, label="Exploratory"),
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker="o",
+            ms=5,
+            color=BLACK,
+            mfc="white",
+            mec=BLACK,
+            label="Exploratory",
+        ),
     ]
     handles += [Patch(color=c, label=_RATING_SHORT[k], lw=0) for k, c in RATING_COLOURS.items()]
     return handles
