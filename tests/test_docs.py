@@ -36,7 +36,15 @@ from tests._mini import write_mini
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-PAGES = ("README.md", "cli.md", "config.md", "data_model.md", "outcomes.md", "privacy.md")
+PAGES = (
+    "README.md",
+    "cli.md",
+    "config.md",
+    "data_model.md",
+    "outcomes.md",
+    "privacy.md",
+    "report.md",
+)
 # Design notes that live outside the repository: the docs must stand on their own.
 OUTSIDE = ("shared/spec", "DATA_MODEL.md", "OUTCOMES.md")
 

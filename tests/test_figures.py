@@ -724,3 +724,16 @@ def test_save_keeps_the_figure_when_asked(results, tmp_path):
 
     with pytest.raises(OutputError, match="figure name"):
         F.save_figure(fig, tmp_path, "../dd")
+
+
+def test_every_figure_and_table_is_documented():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text("utf-8")
+    for name, spec in F.FIGURES.items():
+        assert f"| `{name}` |" in text, name
+        for table in spec.tables:
+            assert f"`{table}`" in text, (name, table)
+    for fn in F.__all__:
+        if fn[0].islower() and fn not in ("figure", "save_figure"):
+            assert f"`{fn}`" in text, fn
