@@ -495,7 +495,7 @@ def test_domain_distance_points(results, published):
     np.testing.assert_allclose(points[:, 0], rest["mean_change"])
     overall = _by_gid(ax, "domain_all", PathCollection).get_offsets()
     assert overall[0, 0] == pytest.approx(dd.loc[dd["domain"] == "all", "mean_change"].item())
-    labels = [t.get_text() for t in ax.get_yticklabels()]
+    labels = [t.get_text() for t in _texts(ax, "row_label")]
     assert labels[0] == f"All domains (n = {dd.loc[dd['domain'] == 'all', 'n_families'].item()})"
     assert labels[1].startswith("Immigration")
     ax = F.domain_distance(published, ax=Figure().add_subplot())
@@ -503,7 +503,7 @@ def test_domain_distance_points(results, published):
     housing = dd.loc[dd["domain"] == "housing", "mean_change"].item()
     assert len(points) == len(rest) - 1 and housing not in points[:, 0]
     assert [t.get_text() for t in _texts(ax, "suppressed")] == ["c"]
-    labels = [t.get_text() for t in ax.get_yticklabels()]
+    labels = [t.get_text() for t in _texts(ax, "row_label")]
     assert "Immigration (n = c)" in labels and labels[-1].startswith("Housing")
 
 
@@ -548,7 +548,7 @@ def test_forest_draws_every_rated_indicator(results):
     assert len(ratings) == len(eop) and "Unexpected direction" in ratings
     ratio = top.figure.axes[0]
     assert ratio.get_xscale() == "log"
-    labels = ratio.get_yticklabels()
+    labels = _texts(ratio, "row_label")
     bold = [t.get_text() for t in labels if t.get_fontweight() == "bold"]
     assert bold == ["Re-referral rate ratio", "s17 escalation hazard ratio"]
     # pre-specified markers are filled, exploratory hollow

@@ -34,7 +34,7 @@ Examples
 ...     "domain": ["all", "housing"], "n_families": [40, 38],
 ...     "mean_change": [0.4, 0.6], "ci_low": [0.2, 0.3], "ci_high": [0.6, 0.9]}))
 >>> ax = domain_distance(results)
->>> [t.get_text() for t in ax.get_yticklabels()]
+>>> [t.get_text() for t in ax.texts if t.get_gid() == "row_label"]
 ['All domains (n = 40)', 'Housing (n = 38)']
 """
 
@@ -179,11 +179,11 @@ _RATING_SHORT = {
 
 @dataclass(frozen=True)
 class _Tab:
-    """A table with its disclosure flags, rows kept aligned."""
+    """A table's columns as arrays, with where each cell is suppressed; rows kept aligned."""
 
-    values: pd.DataFrame
-    flags: pd.DataFrame
     name: str
+    cols: Mapping[str, np.ndarray]
+    hide: Mapping[str, np.ndarray]
 
     @classmethod
     def of(cls, results: Any, name: str, columns: Sequence[str] = ()) -> _Tab:
@@ -194,68 +194,83 @@ class _Tab:
                 f"the results hold no table {name!r}, which this figure draws; "
                 "compute the metrics again or leave the figure out."
             ) from None
-        values = values.reset_index(drop=True)
         missing = [c for c in columns if c not in values.columns]
         if missing:
             raise FigureError(f"the table {name!r} lacks the column(s) {missing}.")
+        cols = {str(c): values[c].to_numpy() for c in values.columns}
         get = getattr(results, "flags", None)
         if callable(get):
-            flags = get(name).reset_index(drop=True)
+            flags = get(name)
             if flags.shape != values.shape:
                 raise FigureError(
                     f"the flags of {name!r} have shape {flags.shape}, the table {values.shape}."
                 )
-            flags = flags.astype(object).where(flags.notna(), "")
-            flags.columns = values.columns
+            hide = {
+                str(c): flags.iloc[:, j].to_numpy(dtype=object) == SUPPRESSED
+                for j, c in enumerate(values.columns)
+            }
         else:
-            flags = pd.DataFrame("", index=values.index, columns=values.columns, dtype=object)
-        return cls(values, flags, name)
+            hide = {c: np.zeros(len(values), dtype=bool) for c in cols}
+        return cls(name, cols, hide)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(next(iter(self.hide.values()), ()))
 
-    def where(self, mask: Any) -> _Tab:
-        m = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+    def has(self, col: str) -> bool:
+        return col in self.cols
+
+    def take(self, rows: Any) -> _Tab:
+        """The rows given as a boolean mask or as positions, in that order."""
+        idx = np.asarray(rows)
+        if idx.dtype != bool:
+            idx = idx.astype(int)
         return _Tab(
-            self.values.loc[m].reset_index(drop=True),
-            self.flags.loc[m].reset_index(drop=True),
             self.name,
+            {c: a[idx] for c, a in self.cols.items()},
+            {c: a[idx] for c, a in self.hide.items()},
         )
 
-    def take(self, order: Sequence[int]) -> _Tab:
-        return _Tab(
-            self.values.iloc[list(order)].reset_index(drop=True),
-            self.flags.iloc[list(order)].reset_index(drop=True),
-            self.name,
-        )
+    where = take
 
     def equals(self, col: str, value: str) -> np.ndarray:
-        return self.values[col].astype("string").eq(value).fillna(False).to_numpy(dtype=bool)
+        return np.fromiter(
+            (isinstance(v, str) and v == value for v in self.cols[col]), bool, len(self)
+        )
 
     def hidden(self, col: str) -> np.ndarray:
         """True where the cell is suppressed."""
-        return self.flags[col].eq(SUPPRESSED).to_numpy(dtype=bool)
+        return self.hide[col]
 
     def num(self, col: str) -> np.ndarray:
         """The column as floats, NaN where suppressed or missing."""
-        x = pd.to_numeric(self.values[col], errors="coerce")
-        out = x.astype("float64").to_numpy(dtype="float64", na_value=np.nan).copy()
-        out[self.hidden(col)] = np.nan
+        a = self.cols[col]
+        if a.dtype.kind in "fiub":
+            out = np.array(a, dtype="float64")
+        else:
+            s = pd.to_numeric(pd.Series(a, dtype=object), errors="coerce")
+            out = np.array(s.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
+        out[self.hide[col]] = np.nan
         return out
 
+    def flag(self, col: str) -> np.ndarray:
+        """A true/false column (missing is false)."""
+        return np.fromiter(
+            (False if pd.isna(v) else bool(v) for v in self.cols[col]), bool, len(self)
+        )
+
     def text(self, col: str) -> list[str]:
-        return ["" if pd.isna(v) else str(v) for v in self.values[col]]
+        return ["" if pd.isna(v) else str(v) for v in self.cols[col]]
 
     def dates(self, col: str, *, mid_month: bool = False) -> np.ndarray:
         """Matplotlib date numbers of a date or ``YYYY-MM`` column."""
-        raw = self.values[col]
-        if pd.api.types.is_datetime64_any_dtype(raw):
-            when = pd.to_datetime(raw)
+        a = self.cols[col]
+        if a.dtype.kind == "M":
+            when = pd.DatetimeIndex(a)
         else:
-            when = pd.to_datetime(raw.astype("string"), format="%Y-%m")
+            when = pd.DatetimeIndex(pd.to_datetime(pd.Series(self.text(col)), format="%Y-%m"))
         x = mdates.date2num(when.to_numpy())
         if mid_month:
-            x = x + when.dt.days_in_month.to_numpy(dtype="float64") / 2.0
+            x = x + when.days_in_month.to_numpy(dtype="float64") / 2.0
         return x
 
 
@@ -304,8 +319,8 @@ def _shock_label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _cohorts(present: pd.Series, given: Sequence[str] | None) -> list[str]:
-    have = [str(c) for c in present.dropna().astype(str).unique()]
+def _cohorts(present: Sequence[str], given: Sequence[str] | None) -> list[str]:
+    have = list(dict.fromkeys(c for c in present if c))
     if given is not None:
         return [c for c in given if c in have]
     known = [c for c in _COHORT_ORDER if c in have and c != "all"]
@@ -376,6 +391,33 @@ def _start_line(ax: Axes, start: pd.Timestamp | None) -> Line2D | None:
         label="Programme start",
         gid="programme_start",
     )
+
+
+def _row_labels(
+    ax: Axes, ys: Sequence[float], labels: Sequence[str], bold: Sequence[bool] | None = None
+) -> None:
+    """Label rows at the left of the axes (plain texts, gid ``row_label``), no y axis."""
+    tr = transforms.offset_copy(
+        transforms.blended_transform_factory(ax.transAxes, ax.transData),
+        fig=ax.figure,
+        x=-4,
+        units="points",
+    )
+    bold = bold if bold is not None else [False] * len(labels)
+    for y, label, b in zip(ys, labels, bold, strict=True):
+        ax.text(
+            0.0,
+            y,
+            label,
+            transform=tr,
+            ha="right",
+            va="center",
+            fontsize=8,
+            fontweight="bold" if b else "normal",
+            gid="row_label",
+        )
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
 
 
 def _percent_axis(axis: Any) -> None:
@@ -505,7 +547,7 @@ def referrals_its(
         zorder=4,
     )
     handles.append(h)
-    post = cf.values["post"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    post = cf.flag("post")
     if post.any():
         colour = OKABE_ITO["vermillion"]
         band = ax.fill_between(
@@ -609,7 +651,7 @@ def s17_time_to_escalation(
     """
     km = _Tab.of(results, "s17_escalation_km", ("cohort", "time", "survival", "ci_low", "ci_high"))
     ax = _axes(ax, (FULL_WIDTH, 3.8))
-    names = _cohorts(km.values["cohort"], cohorts)
+    names = _cohorts(km.text("cohort"), cohorts)
     risk = None
     if at_risk:
         risk = _Tab.of(results, "s17_escalation_at_risk", ("cohort", "months", "n_at_risk"))
@@ -783,7 +825,7 @@ def s17_caseload(
     """
     tab = _Tab.of(results, "s17_caseload", ("month_end", "cohort", "families_on_s17"))
     ax = _axes(ax, (FULL_WIDTH, 2.8))
-    names = _cohorts(tab.values["cohort"], cohorts)
+    names = _cohorts(tab.text("cohort"), cohorts)
     n_hidden = _monthly_lines(
         ax,
         tab,
@@ -849,7 +891,7 @@ def s17_spend(
     """
     tab = _Tab.of(results, "s17_spend_monthly", ("month", "cohort", "net"))
     ax = _axes(ax, (FULL_WIDTH, 2.8))
-    names = _cohorts(tab.values["cohort"], cohorts)
+    names = _cohorts(tab.text("cohort"), cohorts)
     n_hidden = _monthly_lines(
         ax,
         tab,
@@ -919,7 +961,7 @@ def s17_caseload_and_spend(
 
 
 def _measure(results: Any, tab: _Tab, measure: str | None) -> str:
-    have = [str(m) for m in tab.values["measure"].dropna().astype(str).unique()]
+    have = list(dict.fromkeys(m for m in tab.text("measure") if m))
     if measure is not None:
         if measure not in have:
             raise FigureError(f"no measure {measure!r} in {tab.name!r}; measures: {have}.")
@@ -933,7 +975,7 @@ def _measure(results: Any, tab: _Tab, measure: str | None) -> str:
 
 
 def _respondents(tab: _Tab, respondent: str | None) -> list[str]:
-    have = [str(r) for r in tab.values["respondent"].dropna().astype(str).unique()]
+    have = list(dict.fromkeys(r for r in tab.text("respondent") if r))
     if respondent is not None:
         return [respondent] if respondent in have else []
     first = [r for r in _RESPONDENT_LABELS if r in have]
@@ -1280,7 +1322,7 @@ def domain_distance(results: Any, *, ax: Axes | None = None) -> Axes:
     ...     "domain": ["all", "housing", "immigration"], "n_families": [40, 38, 39],
     ...     "mean_change": [0.4, 0.3, 0.6], "ci_low": [0.2, 0.1, 0.3],
     ...     "ci_high": [0.6, 0.5, 0.9]}))
-    >>> [t.get_text() for t in domain_distance(r).get_yticklabels()]
+    >>> [t.get_text() for t in domain_distance(r).texts if t.get_gid() == "row_label"]
     ['All domains (n = 40)', 'Immigration (n = 39)', 'Housing (n = 38)']
     """
     tab = _Tab.of(
@@ -1291,11 +1333,7 @@ def domain_distance(results: Any, *, ax: Axes | None = None) -> Axes:
     rest = tab.where(~is_all)
     change = rest.num("mean_change")
     order = sorted(range(len(rest)), key=lambda i: (not math.isfinite(change[i]), -change[i]))
-    rows = _Tab(
-        pd.concat([tab.where(is_all).values, rest.take(order).values], ignore_index=True),
-        pd.concat([tab.where(is_all).flags, rest.take(order).flags], ignore_index=True),
-        tab.name,
-    )
+    rows = tab.take([*np.flatnonzero(is_all), *np.flatnonzero(~is_all)[order]])
     overall = rows.equals("domain", "all")
     ys = -np.arange(len(rows), dtype=float) - np.where(overall, 0.0, 0.4)
     n = rows.num("n_families")
@@ -1321,14 +1359,9 @@ def domain_distance(results: Any, *, ax: Axes | None = None) -> Axes:
         )
     for k in np.flatnonzero(~ok & rows.hidden("mean_change")):
         ax.text(0.0, ys[k], SUPPRESSED, ha="center", va="center", fontsize=8, gid="suppressed")
-    ticks = list(ys)
     ax.axvline(0.0, color=NEUTRAL, ls="--", lw=0.8, zorder=0)
-    ax.set_yticks(ticks, labels)
-    for label, bold in zip(ax.get_yticklabels(), overall, strict=True):
-        if bold:
-            label.set_fontweight("bold")
-    ax.tick_params(axis="y", length=0)
-    ax.spines["left"].set_visible(False)
+    _row_labels(ax, ys, labels, overall)
+    ax.set_ylim(ys.min() - 0.6, ys.max() + 0.6)
     ax.set_xlabel("Mean change in domain score, baseline to latest (1 to 5 scale)")
     return ax
 
@@ -1387,7 +1420,7 @@ def snac_agencies(results: Any, *, ax: Axes | None = None, quarterly: bool = Tru
     if quarterly and _has(results, "directorates_by_quarter"):
         columns = ("quarter", "mean_directorates", "ci_low", "ci_high")
         dq = _Tab.of(results, "directorates_by_quarter", columns)
-        periods = pd.PeriodIndex(dq.values["quarter"].astype(str), freq="Q")
+        periods = pd.PeriodIndex(dq.text("quarter"), freq="Q")
         start = mdates.date2num(periods.start_time.to_numpy())
         end = mdates.date2num((periods.end_time + pd.Timedelta(microseconds=1)).to_numpy())
         mid = (start + end) / 2
@@ -1533,8 +1566,8 @@ def _forest_panel(ax: Axes, rows: _Tab, scale: _Scale, *, legend: bool) -> None:
     null = rows.num("null_value")
     keys = [_rating_key(r) for r in rows.text("rating")]
     colours = np.array([RATING_COLOURS.get(k or "", NEUTRAL) for k in keys], dtype=object)
-    pre = rows.values["prespecified"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    bold = rows.values["primary"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    pre = rows.flag("prespecified")
+    bold = rows.flag("primary")
     indicators, groups = rows.text("indicator"), rows.text("group")
     labels = [_indicator_label(a, b) for a, b in zip(indicators, groups, strict=True)]
     ok = np.isfinite(est)
@@ -1578,13 +1611,8 @@ def _forest_panel(ax: Axes, rows: _Tab, scale: _Scale, *, legend: bool) -> None:
     nulls = sorted({float(v) for v in rows.num("null_value") if math.isfinite(v)})
     for v in nulls:
         ax.axvline(v, color=NEUTRAL, ls="--", lw=0.8, zorder=0)
-    ax.set_yticks(ys, labels)
-    for label, b in zip(ax.get_yticklabels(), bold, strict=True):
-        if b:
-            label.set_fontweight("bold")
+    _row_labels(ax, ys, labels, bold)
     ax.set_ylim(-0.7, n - 0.3)
-    ax.tick_params(axis="y", length=0)
-    ax.spines["left"].set_visible(False)
     values = [v for v in ests + nulls if math.isfinite(v)]
     if scale.log:
         ax.set_xscale("log")
@@ -1793,7 +1821,7 @@ def participant_flow(results: Any, *, ax: Axes | None = None) -> Axes:
     ax.set_ylim(0, 1)
     stages = flow.text("stage")
     previous = flow.text("previous")
-    notes = flow.text("note") if "note" in flow.values.columns else [""] * len(flow)
+    notes = flow.text("note") if flow.has("note") else [""] * len(flow)
     n = flow.num("n")
     hidden = flow.hidden("n")
     boxes: list[tuple[list[int], str]] = []
@@ -2220,26 +2248,57 @@ PNG_DPI = 300
 
 
 def _write_png(fig: Figure, path: Path, *, dpi: int) -> None:
-    """Draw with Agg at ``dpi`` and write an RGB PNG carrying that resolution."""
-    from PIL import Image
-
+    """Draw with Agg at ``dpi`` on white and write an RGB PNG carrying that resolution."""
     canvas, old_dpi, face = fig.canvas, fig.dpi, fig.patch.get_facecolor()
     agg = FigureCanvasAgg(fig)
     try:
         fig.patch.set_facecolor("white")
         fig.dpi = dpi
         agg.draw()
-        image = Image.fromarray(np.asarray(agg.buffer_rgba()), "RGBA").convert("RGB")
-        image.save(path, format="PNG", dpi=(dpi, dpi), compress_level=2)
+        rgb = np.asarray(agg.buffer_rgba())[:, :, :3]
     finally:
         fig.dpi = old_dpi
         fig.patch.set_facecolor(face)
         fig.set_canvas(canvas)
+    path.write_bytes(_png_bytes(rgb, dpi))
+
+
+def _png_bytes(rgb: np.ndarray, dpi: float) -> bytes:
+    """A PNG of an 8-bit RGB image (rows unfiltered, zlib level 3) with its pHYs resolution.
+
+    Unfiltered rows compress well for flat-coloured figures and are quick to
+    write; the file holds no time or software chunk.
+    """
+    import struct
+    import zlib
+
+    height, width, _ = rgb.shape
+    rows = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # filter byte 0 on each row
+    rows[:, 1:] = rgb.reshape(height, -1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(data, zlib.crc32(kind))
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    per_metre = round(dpi / 0.0254)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
+            chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            chunk(b"IDAT", zlib.compress(rows.tobytes(), 3)),
+            chunk(b"IEND", b""),
+        ]
+    )
 
 
 def _close(fig: Figure) -> None:
+    """Let go of a figure: pyplot forgets it and its axes and texts are removed."""
     if "matplotlib.pyplot" in sys.modules:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-    fig.clear()
+    for ax in list(fig.axes):
+        fig.delaxes(ax)
+    fig.texts.clear()
+    fig.legends.clear()
