@@ -11,6 +11,7 @@ __all__ = [
     "ConfigError",
     "DisclosureError",
     "DocumentError",
+    "FigureError",
     "HeaderRowError",
     "InputFileError",
     "KeyMissingError",
@@ -68,3 +69,7 @@ class DisclosureError(NoreamEvalError, ValueError):
     The spec names a column the table lacks, a count is not a whole number of 0 or
     more, or a total does not equal the sum of its parts.
     """
+
+
+class FigureError(NoreamEvalError, ValueError):
+    """A figure cannot be drawn from the results given (a table or column it needs is missing)."""

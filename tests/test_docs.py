@@ -44,6 +44,7 @@ PAGES = (
     "disclosure.md",
     "outcomes.md",
     "privacy.md",
+    "report.md",
 )
 # Design notes that live outside the repository: the docs must stand on their own.
 OUTSIDE = ("shared/spec", "DATA_MODEL.md", "OUTCOMES.md")

@@ -30,6 +30,7 @@ from noream_eval.metrics.wellbeing import (
     wellbeing_attrition,
     wellbeing_completeness,
     wellbeing_indicators,
+    wellbeing_paired_summary,
     wellbeing_people,
     wellbeing_reliable_change,
     wellbeing_scores,
@@ -426,6 +427,56 @@ def test_other_cohorts_and_children_are_their_own_rows():
     assert "swemwbs_mean_change_mi" not in set(
         ind.loc[ind["group"] == "respondent:child", "indicator"]
     )
+
+
+def test_paired_summary_describes_the_pairs_by_hand():
+    items = _pairs_items(PAIRS)
+    table = wellbeing_paired_summary(items).set_index("timepoint")
+    pre = np.array([_metric(b) for b, f in PAIRS if f is not None])
+    post = np.array([_metric(f) for b, f in PAIRS if f is not None])
+    assert list(table.index) == ["baseline", "followup", "change"]
+    assert (table["n"] == 6).all() and (table["respondent"] == "parent_carer").all()
+    for tp, x in (("baseline", pre), ("followup", post), ("change", post - pre)):
+        row = table.loc[tp]
+        assert row["mean"] == pytest.approx(x.mean()) and row["sd"] == pytest.approx(x.std(ddof=1))
+        # R's default quantile (type 7): 1 + (n - 1) p order statistic, interpolated.
+        xs = np.sort(x)
+        for col, prob in (("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75)):
+            h = (len(xs) - 1) * prob
+            lo = math.floor(h)
+            assert row[col] == pytest.approx(xs[lo] + (h - lo) * (xs[lo + 1] - xs[lo])), (tp, col)
+    ind = wellbeing_indicators(items, imputations=2)
+    change = _row(ind, "swemwbs_mean_change")
+    assert table.loc["change", ["mean", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [change["estimate"], change["ci_low"], change["ci_high"]]
+    )
+
+
+def test_paired_summary_matches_r(reference):
+    # tests/reference/wellbeing_change.R: t.test(followup, baseline, paired = TRUE).
+    r = _r_output()
+    d, items, fam = reference
+    table = wellbeing_paired_summary(items, fam).set_index("timepoint")
+    row = table.loc["change"]
+    assert row["n"] == r["n_pairs"]
+    assert row["mean"] == pytest.approx(r["mean_change"], abs=1e-9)
+    assert row["ci_low"] == pytest.approx(r["mean_change_ci_low"], abs=1e-6)
+    assert row["ci_high"] == pytest.approx(r["mean_change_ci_high"], abs=1e-6)
+    # Baseline and follow-up: the one-sample t interval over the pairs (scipy, as R's t.test).
+    from scipy import stats
+
+    pairs = d.dropna(subset=["followup_raw"])
+    for tp, col in (("baseline", "baseline_raw"), ("followup", "followup_raw")):
+        x = np.array([_metric(int(v)) for v in pairs[col]])
+        ci = stats.ttest_1samp(x, 0).confidence_interval()
+        assert table.loc[tp, "mean"] == pytest.approx(x.mean())
+        assert table.loc[tp, ["ci_low", "ci_high"]].tolist() == pytest.approx([ci.low, ci.high])
+
+
+def test_paired_summary_of_one_pair_has_no_interval():
+    table = wellbeing_paired_summary(_pairs_items([(14, 21), (18, None)]))
+    assert (table["n"] == 1).all() and table["ci_low"].isna().all() and table["sd"].isna().all()
+    assert wellbeing_paired_summary(_pairs_items([(14, None)])).empty
 
 
 # --------------------------------------------------------------------------- R reference

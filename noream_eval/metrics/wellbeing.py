@@ -39,6 +39,7 @@ __all__ = [
     "wellbeing_attrition",
     "wellbeing_completeness",
     "wellbeing_indicators",
+    "wellbeing_paired_summary",
     "wellbeing_people",
     "wellbeing_reliable_change",
     "wellbeing_scores",
@@ -1361,6 +1362,61 @@ def _reliable_table(
     return out
 
 
+#: Columns of :func:`wellbeing_paired_summary`.
+PAIRED_SUMMARY_COLUMNS: tuple[str, ...] = (
+    "instrument",
+    "measure",
+    "respondent",
+    "timepoint",
+    "n",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
+    "p10",
+    "p25",
+    "median",
+    "p75",
+    "p90",
+)
+
+
+def _paired_summary_table(people: pd.DataFrame) -> pd.DataFrame:
+    cols = list(PAIRED_SUMMARY_COLUMNS)
+    rows = []
+    pairs = people.loc[people["status"].eq("pair").fillna(False)]
+    for (name, measure, resp), g in pairs.groupby(
+        ["instrument", "measure", "respondent"], sort=True
+    ):
+        for timepoint in ("baseline", "followup", "change"):
+            x = pd.to_numeric(g[timepoint], errors="coerce").dropna().to_numpy(dtype="float64")
+            if not len(x):
+                continue
+            mean, lo, hi, _ = _mean_ci(x, None)
+            q = np.quantile(x, [0.1, 0.25, 0.5, 0.75, 0.9])
+            rows.append(
+                {
+                    "instrument": name,
+                    "measure": measure,
+                    "respondent": resp,
+                    "timepoint": timepoint,
+                    "n": len(x),
+                    "mean": mean,
+                    "sd": float(x.std(ddof=1)) if len(x) > 1 else math.nan,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    **dict(zip(cols[9:], q.tolist(), strict=True)),
+                }
+            )
+    out = pd.DataFrame(rows, columns=cols)
+    for c in cols[:4]:
+        out[c] = out[c].astype("string")
+    out["n"] = out["n"].astype("int64")
+    for c in cols[5:]:
+        out[c] = out[c].astype("float64")
+    return out
+
+
 def _fisher(table: np.ndarray, seed: int) -> tuple[float, str]:
     from scipy import stats
 
@@ -1666,6 +1722,63 @@ def wellbeing_reliable_change(
     return _reliable_table(people, {inst.name: inst}, seed=int(seed), n_resamples=int(n_resamples))
 
 
+def wellbeing_paired_summary(
+    items: pd.DataFrame,
+    families: pd.DataFrame | None = None,
+    *,
+    instrument: str | Instrument = "swemwbs",
+    followup_timepoint: str = "review",
+    data_cut: Any = None,
+    review_interval_days: int = AnalysisPlan.review_interval_days,
+    review_tolerance_days: int = AnalysisPlan.review_tolerance_days,
+    cohort: str | None = "noream",
+    registry: Mapping[str, Instrument] | None = None,
+) -> pd.DataFrame:
+    """Baseline, follow-up and change scores of the complete pairs, summarised.
+
+    The aggregate a figure of paired change needs, so that no per-person
+    score has to be published.
+
+    Parameters
+    ----------
+    items, families : pandas.DataFrame
+        The canonical ``wellbeing_items`` and ``families`` tables.
+    instrument, followup_timepoint, data_cut, cohort, registry : optional
+        As in :func:`wellbeing_people`.
+    review_interval_days, review_tolerance_days : int, optional
+        As in :func:`wellbeing_people`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per measure x respondent x time point (``baseline``,
+        ``followup``, ``change``: follow-up minus baseline) over the people
+        with a complete pair (respondents without one have no rows). Columns:
+        ``instrument``, ``measure``, ``respondent``, ``timepoint``, ``n``
+        (pairs), ``mean``, ``sd``, ``ci_low``, ``ci_high`` (t interval, 95%;
+        NaN with one pair), ``p10``, ``p25``, ``median``, ``p75``, ``p90``
+        (quantiles by linear interpolation, R's ``quantile`` type 7).
+
+    Notes
+    -----
+    The ``change`` row's mean and interval are those of the indicator
+    ``<measure>_mean_change``. A quantile of a few pairs is one person's
+    score: publish the quantiles only where ``n`` is published.
+
+    Examples
+    --------
+    >>> from noream_eval import load_sample
+    >>> data = load_sample()
+    >>> summary = wellbeing_paired_summary(data.wellbeing_items, data.families,
+    ...                                    data_cut="2022-06-30")
+    >>> summary.loc[summary["respondent"] == "parent_carer", ["timepoint", "n"]].to_numpy().tolist()
+    [['baseline', 52], ['followup', 52], ['change', 52]]
+    """
+    opts = _opts(followup_timepoint, data_cut, review_interval_days, review_tolerance_days, cohort)
+    _, people = _all_people(items, families, instrument, registry, opts)
+    return _paired_summary_table(people)
+
+
 def wellbeing_attrition(
     items: pd.DataFrame,
     families: pd.DataFrame | None = None,
@@ -1746,8 +1859,9 @@ def compute(data: Any, settings: Settings) -> Part:
         ``n`` = 0 rows when it has no data) and of every other instrument in
         ``wellbeing_items``, plus ``domain_distance_travelled``; tables
         ``wellbeing_scores``, ``wellbeing_change``, ``wellbeing_reliable_change``,
-        ``wellbeing_completeness``, ``wellbeing_attrition``, ``domain_distance``
-        and ``domain_distance_by_family`` (see ``docs/outcomes.md``).
+        ``wellbeing_paired_summary``, ``wellbeing_completeness``,
+        ``wellbeing_attrition``, ``domain_distance`` and
+        ``domain_distance_by_family`` (see ``docs/outcomes.md``).
     """
     from noream_eval.metrics import domains
 
@@ -1793,6 +1907,7 @@ def compute(data: Any, settings: Settings) -> Part:
         "wellbeing_reliable_change": _reliable_table(
             people, used, seed=plan.seed, n_resamples=plan.bootstrap_resamples
         ),
+        "wellbeing_paired_summary": _paired_summary_table(people),
         "wellbeing_completeness": wellbeing_completeness(items, registry=registry),
         "wellbeing_attrition": _attrition_table(people, fam, plan.seed),
         "domain_distance": domains._summary_frame(changes),
