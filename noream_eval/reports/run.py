@@ -143,27 +143,27 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _render_figures(published: Any, folder: Path, progress: Any) -> dict[str, Any]:
-    """Draw every report figure from the published results into ``folder``."""
+def _figure_files(drawn: Any, progress: Any) -> dict[str, Any]:
+    """Collect drawn figures in report order, with their captions."""
     from noream_eval.reports.content import FigureFiles
-    from noream_eval.reports.figures import FIGURES, figure, save_figure
+    from noream_eval.reports.figures import FIGURES
 
-    note = published.policy.describe()
+    got = {}
+    for i, (name, png, svg) in enumerate(drawn):
+        got[name] = (png, svg)
+        if hasattr(progress, "bar"):
+            progress.bar(i + 1, len(FIGURES), "figures")
     out = {}
-    names = list(FIGURES)
-    for i, name in enumerate(names):
-        spec = FIGURES[name]
-        paths = save_figure(figure(name, published, note=note), folder, name)
+    for name, spec in FIGURES.items():
+        png, svg = got[name]
         out[name] = FigureFiles(
             name=name,
             title=spec.title,
             caption=f"{spec.title}. {spec.caption} Source: {', '.join(spec.tables)}.",
-            png=Path(paths["png"]).read_bytes(),
-            svg=Path(paths["svg"]).read_bytes(),
+            png=png,
+            svg=svg,
             alt=spec.alt,
         )
-        if hasattr(progress, "bar"):
-            progress.bar(i + 1, len(names), "figures")
     return out
 
 
@@ -173,6 +173,8 @@ def run(
     *,
     force: bool = False,
     restricted: bool = True,
+    title: str = "NOREAM pilot evaluation",
+    workers: int | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
     """Run the whole evaluation and write the report folder.
@@ -189,6 +191,11 @@ def run(
         Replace the folder if it exists.
     restricted
         Also write the unsuppressed results to ``out/restricted/``.
+    title
+        The report's title.
+    workers
+        Processes drawing the figures beside the main one; None: one per
+        further CPU (at most 2), 0: none.
     progress
         Optional callable receiving a short message as each stage starts; if
         it has a ``bar(done, total, what)`` method, long stages report through it.
@@ -207,9 +214,11 @@ def run(
     from noream_eval.config import load_config
     from noream_eval.ingest import load
     from noream_eval.metrics import compute_all
+    from noream_eval.reports._pool import FigurePool
     from noream_eval.reports.content import build_document, table_block
     from noream_eval.reports.disclosure import DisclosurePolicy
     from noream_eval.reports.docx import write_docx
+    from noream_eval.reports.figures import FIGURES
     from noream_eval.reports.html import render_html
     from noream_eval.reports.workbook import write_table_csv, write_workbook
     from noream_eval.writers import output_dir
@@ -218,60 +227,59 @@ def run(
     out = Path(out)
     if out.exists() and not force:
         raise FileExistsError(f"{out} already exists; pass --force to replace it.")
-    with tempfile.TemporaryDirectory(prefix="noream_sample_") as sample_dir:
-        if config is None:
-            from noream_eval.sample import generate_sample
+    with FigurePool(workers) as pool:
+        with tempfile.TemporaryDirectory(prefix="noream_sample_") as sample_dir:
+            if config is None:
+                from noream_eval.sample import generate_sample
 
-            say("generating the synthetic sample")
-            config = generate_sample(sample_dir, force=True) / "evaluation.toml"
-        cfg = load_config(config)
-        data = load(cfg, progress=progress)
-    results = compute_all(data, cfg, progress=progress)
-    say("applying disclosure control")
-    policy = DisclosurePolicy.from_config(cfg)
-    published, protected = published_results(results, policy, data=data)
-    with output_dir(out, force=force) as tmp:
-        say("drawing figures")
-        figures = _render_figures(published, tmp / "figures", progress)
-        say("writing the report")
-        document = build_document(published, protected, figures)
-        blocks = list(document.tables())
-        by_name = {b.name: b for b in blocks}
-        extra = [table_block(p, definition) for definition, p in protected.values()]
-        blocks += [b for b in extra if b.name not in by_name]
-        (tmp / "report.html").write_text(render_html(document), "utf-8")
-        write_docx(document, tmp / "report.docx")
-        (tmp / "tables").mkdir()
-        for block in blocks:
-            write_table_csv(block, tmp / "tables" / f"{block.name}.csv")
-        write_workbook(
-            blocks,
-            tmp / "tables.xlsx",
-            title=document.title,
-            notes=(published.policy.describe(),),
-        )
-        by_name = {b.name: b for b in blocks}
-        for name in PUBLISHED_CSVS:
-            if name in by_name:
-                write_table_csv(by_name[name], tmp / f"{name}.csv")
-        files = {
-            p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()
-        }
-        manifest = {
-            "format": "noream_eval.report/1",
-            "package_version": str(results.provenance.get("package_version", "")),
-            "config_sha256": str(results.provenance.get("config_sha256", "")),
-            "data_cut": str(results.provenance.get("data_cut", "")),
-            "disclosure": {"min_cell": policy.min_cell, "round_to": policy.round_to},
-            "files": files,
-            "restricted": "restricted/ (unsuppressed, not for publication)" if restricted else None,
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
-        if restricted:
-            results.to_dir(tmp / "restricted")
-            (tmp / "restricted" / "README.txt").write_text(
-                _RESTRICTED_README.format(max_small=policy.min_cell - 1), "utf-8"
-            )
+                say("generating the synthetic sample")
+                config = generate_sample(sample_dir, force=True) / "evaluation.toml"
+            cfg = load_config(config)
+            data = load(cfg, progress=progress)
+        results = compute_all(data, cfg, progress=progress)
+        say("applying disclosure control")
+        policy = DisclosurePolicy.from_config(cfg)
+        published, protected = published_results(results, policy, data=data)
+        with output_dir(out, force=force) as tmp:
+            say("drawing figures and writing tables")
+            drawn = pool.draw(published, list(FIGURES), tmp / "figures", note=policy.describe())
+            blocks = list(build_document(published, protected, {}).tables())
+            blocks += [table_block(p, d) for d, p in protected.values() if not d.in_report]
+            (tmp / "tables").mkdir()
+            for block in blocks:
+                write_table_csv(block, tmp / "tables" / f"{block.name}.csv")
+            write_workbook(blocks, tmp / "tables.xlsx", title=title, notes=(policy.describe(),))
+            if restricted:
+                results.to_dir(tmp / "restricted")
+                (tmp / "restricted" / "README.txt").write_text(
+                    _RESTRICTED_README.format(max_small=policy.min_cell - 1), "utf-8"
+                )
+            figures = _figure_files(drawn, progress)
+            say("writing the report")
+            document = build_document(published, protected, figures, title=title)
+            (tmp / "report.html").write_text(render_html(document), "utf-8")
+            write_docx(document, tmp / "report.docx")
+            by_name = {b.name: b for b in blocks}
+            for name in PUBLISHED_CSVS:
+                if name in by_name:
+                    write_table_csv(by_name[name], tmp / f"{name}.csv")
+            files = {
+                p.relative_to(tmp).as_posix(): _sha256(p)
+                for p in sorted(tmp.rglob("*"))
+                if p.is_file() and p.relative_to(tmp).parts[0] != "restricted"
+            }
+            manifest = {
+                "format": "noream_eval.report/1",
+                "package_version": str(results.provenance.get("package_version", "")),
+                "config_sha256": str(results.provenance.get("config_sha256", "")),
+                "data_cut": str(results.provenance.get("data_cut", "")),
+                "disclosure": {"min_cell": policy.min_cell, "round_to": policy.round_to},
+                "files": files,
+                "restricted": "restricted/ (unsuppressed, not for publication)"
+                if restricted
+                else None,
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     n_primary = sum(p.n_primary for _, p in protected.values())
     n_secondary = sum(p.n_secondary for _, p in protected.values())
     promise = published["evidence_of_promise"] if "evidence_of_promise" in published else None
