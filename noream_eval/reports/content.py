@@ -130,19 +130,19 @@ def table_block(protected: Any, definition: TableDef) -> d.Table:
         labels=definition.labels(),
         caption=definition.title,
         note=protected.note,
-        source=f"Source: {definition.source}." if definition.source else "",
+        source=f"{definition.source}." if definition.source else "",
         anchor=f"table-{definition.name.replace('_', '-')}",
         name=definition.name,
     )
 
 
-def _figure_block(fig: FigureFiles, note: str) -> d.Figure:
+def _figure_block(fig: FigureFiles) -> d.Figure:
+    # the image carries the full caption, its source and the disclosure note
     return d.Figure(
         png=fig.png,
         svg=fig.svg,
-        caption=fig.caption,
-        alt=fig.alt or fig.title,
-        note=note,
+        caption=fig.title,
+        alt=f"{fig.alt} {fig.caption}".strip(),
         anchor=f"figure-{fig.name.replace('_', '-')}",
         name=fig.name,
     )
@@ -385,7 +385,6 @@ def build_document(
         methods; one per :data:`~noream_eval.reports.tables.SECTIONS` entry;
         provenance.
     """
-    note = published.policy.describe()
     prov = published.provenance
     sections = [
         d.Section("Summary", "summary", tuple(_summary(published))),
@@ -406,7 +405,7 @@ def build_document(
             )
         for name in SECTION_FIGURES.get(key, ()):
             if name in figures:
-                blocks.append(_figure_block(figures[name], note))
+                blocks.append(_figure_block(figures[name]))
         if key == "trial":
             blocks += _trial_assumptions(published)
         for definition, protected in tables.values():
@@ -428,7 +427,8 @@ def build_document(
         subtitle=subtitle,
         sections=tuple(sections),
         metadata={
-            "package_version": str(prov.get("package_version", "")),
-            "data_cut": str(prov.get("data_cut", "")),
+            "Data cut": str(prov.get("data_cut", "")),
+            "Programme start": str(prov.get("programme_start", "")),
+            "Produced by": f"noream_eval {prov.get('package_version', '')}",
         },
     )
