@@ -715,6 +715,33 @@ def test_saved_files_are_reproducible(results, tmp_path):
         assert a[kind].read_bytes() == b[kind].read_bytes(), kind
 
 
+def test_a_saved_figure_is_freed(results, tmp_path):
+    import gc
+    import weakref
+
+    fig = F.figure("s17_caseload_spend", results)
+    ref = weakref.ref(fig)
+    F.save_figure(fig, tmp_path, "s17")
+    del fig
+    gc.collect()
+    assert ref() is None
+
+
+def test_flags_are_matched_by_column_name(published):
+    class Reordered:
+        plan = published.plan
+        provenance = published.provenance
+
+        def __getitem__(self, name):
+            return published[name]
+
+        def flags(self, name):
+            return published.flags(name).iloc[:, ::-1]
+
+    ax = F.domain_distance(Reordered(), ax=Figure().add_subplot())
+    assert [t.get_text() for t in _texts(ax, "suppressed")] == ["c"]
+
+
 def test_save_keeps_the_figure_when_asked(results, tmp_path):
     fig = F.figure("domain_distance", results)
     F.save_figure(fig, tmp_path, "dd", close=False)

@@ -201,6 +201,8 @@ class _Tab:
         get = getattr(results, "flags", None)
         if callable(get):
             flags = get(name)
+            if set(flags.columns) == set(values.columns):
+                flags = flags[list(values.columns)]
             if flags.shape != values.shape:
                 raise FigureError(
                     f"the flags of {name!r} have shape {flags.shape}, the table {values.shape}."
@@ -1276,6 +1278,23 @@ def wellbeing_panels(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> class Tables(dict):
+    ...     plan = {}
+    >>> row = {"measure": "swemwbs", "respondent": "parent_carer", "n": 30, "mean": 20.0,
+    ...        "ci_low": 19.0, "ci_high": 21.0, "p10": 15.0, "p25": 17.0, "median": 20.0,
+    ...        "p75": 23.0, "p90": 26.0}
+    >>> r = Tables(
+    ...     wellbeing_paired_summary=pd.DataFrame([{**row, "timepoint": "baseline"},
+    ...                                            {**row, "timepoint": "followup"}]),
+    ...     wellbeing_reliable_change=pd.DataFrame({
+    ...         "measure": ["swemwbs"], "respondent": ["parent_carer"],
+    ...         "category": ["improved"], "share": [0.3], "ci_low": [0.2], "ci_high": [0.4]}))
+    >>> [ax.get_xlabel() for ax in wellbeing_panels(r).axes]
+    ['', 'Share of people with both scores']
     """
     fig = fig if fig is not None else _new_figure((FULL_WIDTH, 3.2))
     left, right = fig.subplots(1, 2, width_ratios=(1.0, 1.25))
