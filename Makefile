@@ -20,8 +20,8 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 ## report: install and run the whole evaluation on the shipped sample data
 report: $(VENV)/.installed
-	$(BIN)/noream-eval ingest data/sample/evaluation.toml --out $(OUT)/sample --force
-	$(BIN)/noream-eval metrics data/sample/evaluation.toml --out $(OUT)/metrics --force
+	$(BIN)/noream-eval run data/sample/evaluation.toml --out $(OUT)/report --force
+	@echo "Open $(OUT)/report/report.html (Word: $(OUT)/report/report.docx)"
 
 ## test: install with the test extras and run every test, slow ones included
 test: $(VENV)/.installed-test

@@ -88,30 +88,44 @@ class _Progress:
         if not self.quiet:
             typer.echo(f"{self._stamp()} {message} …", err=True)
 
+    def _draw(self, done: int, total: int, label: str, **fields: str) -> None:
+        """Draw or move the bar of the current step (a terminal only)."""
+        if not (self.live and total > 1):
+            return
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._bar = Progress(
+                TextColumn("         {task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn(label),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task(self.step, total=total, **fields)
+        self._bar.update(self._task, completed=done, **fields)
+
     def advance(self, done: int, total: int, rows: int) -> None:
         """``done`` of ``total`` files of the current step read, ``rows`` raw rows so far."""
         if self.quiet:
             return
-        if self.live and total > 1:
-            if self._bar is None:
-                from rich.console import Console
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-                self._bar = Progress(
-                    TextColumn("         {task.description}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TextColumn("files, {task.fields[rows]} raw rows"),
-                    console=Console(stderr=True),
-                    transient=True,
-                )
-                self._bar.start()
-                self._task = self._bar.add_task(self.step, total=total, rows="0")
-            self._bar.update(self._task, completed=done, rows=f"{rows:,}")
+        self._draw(done, total, "files, {task.fields[rows]} raw rows", rows=f"{rows:,}")
         if done == total:
             self._close()
             files = f"{total} file" + ("s" if total > 1 else "")
             typer.echo(f"{self._stamp()}   {files} read ({rows:,} raw rows so far)", err=True)
+
+    def bar(self, done: int, total: int, what: str) -> None:
+        """``done`` of ``total`` items of a long step (figures, say) finished."""
+        if self.quiet:
+            return
+        self._draw(done, total, what)
+        if done == total:
+            self._close()
+            typer.echo(f"{self._stamp()}   {total} {what} done", err=True)
 
     def _close(self) -> None:
         if self._bar is not None:
@@ -241,6 +255,62 @@ def metrics(
     for row in prog.itertuples():
         typer.echo(f"  {row.criterion:<32} {row.rag}")
     typer.echo(f"Results in {out}/ (start with {out / 'indicators.csv'}).")
+
+
+@app.command()
+def run(
+    config: Annotated[
+        Path | None,
+        typer.Argument(help="Evaluation config (TOML); left out, the synthetic sample is used."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report to.")] = Path(
+        "noream_report"
+    ),
+    force: Annotated[bool, typer.Option(help="Replace the output folder if it exists.")] = False,
+    restricted: Annotated[
+        bool,
+        typer.Option(
+            help="Also write the unsuppressed results to OUT/restricted/ (never to publish)."
+        ),
+    ] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+) -> None:
+    """Run the whole evaluation: ingest, metrics, disclosure control and the report.
+
+    Writes report.html (one self-contained file), report.docx, tables/ (every
+    published table as CSV) and tables.xlsx, figures/ (PNG at 300 dpi and
+    SVG), indicators.csv, evidence_of_promise.csv, progression.csv and
+    manifest.json (every file with its SHA-256). Every published table and
+    figure has passed disclosure control (counts below [parameters] min_cell
+    shown as c). OUT/restricted/ holds the unsuppressed results for the
+    analyst: never publish it (--no-restricted leaves it out). The folder
+    appears only when the whole run succeeded.
+    """
+    progress = _Progress(quiet)
+    with _errors(progress):
+        from noream_eval.reports.run import run as run_report
+
+        if config is None and not quiet:
+            typer.echo("No config given: running on the synthetic sample.", err=True)
+        result = run_report(config, out, force=force, restricted=restricted, progress=progress)
+    primary, secondary = result.suppressed
+    typer.echo(
+        f"Report written in {time.perf_counter() - progress.t0:.1f}s: "
+        f"{len(result.files)} files; disclosure control suppressed {primary} small count(s) "
+        f"and {secondary} further cell(s)."
+    )
+    if result.promise is not None and len(result.promise):
+        pre = result.promise[result.promise["prespecified"].astype(bool)]
+        typer.echo("Evidence of promise (pre-specified):")
+        for row in pre.itertuples():
+            typer.echo(f"  {row.indicator:<32} {row.rating}")
+    if result.progression is not None and len(result.progression):
+        typer.echo("Progression criteria:")
+        for row in result.progression.itertuples():
+            typer.echo(f"  {row.criterion:<32} {row.rag}")
+    typer.echo(f"Report: {out / 'report.html'} (also report.docx, tables.xlsx, figures/).")
+    if restricted:
+        typer.echo(f"Unsuppressed results for the analyst only: {out / 'restricted'}/.")
 
 
 @app.command()

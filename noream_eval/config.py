@@ -96,9 +96,12 @@ DEFAULT_PARAMETERS: dict[str, tuple[int, int, int]] = {
     "window_days": (365, 1, 3660),
     "episode_gap_days": (35, 1, 3660),
     "min_cell": (6, 1, 1000),
+    "round_counts_to": (0, 0, 10),
     "score_min": (1, 0, 100),
     "score_max": (5, 1, 100),
 }
+#: Parameters allowed only some values within their range.
+_PARAMETER_CHOICES: dict[str, tuple[int, ...]] = {"round_counts_to": (0, 5, 10)}
 
 
 @dataclass(frozen=True)
@@ -748,6 +751,12 @@ def _parameters(raw: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
     params = {k: v[0] for k, v in DEFAULT_PARAMETERS.items()}
     for k, value in raw.items():
         _, lo, hi = DEFAULT_PARAMETERS[k]
+        choices = _PARAMETER_CHOICES.get(k)
+        if choices is not None and (not _whole(value) or value not in choices):
+            raise ConfigError(
+                f"[parameters] {k} = {value!r}; give one of "
+                f"{', '.join(map(str, choices[:-1]))} or {choices[-1]}."
+            )
         if not _whole(value) or not lo <= value <= hi:
             raise ConfigError(
                 f"[parameters] {k} = {value!r}; give a whole number from {lo} to {hi}."

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "DisclosureError",
+    "DocumentError",
     "FigureError",
     "HeaderRowError",
     "InputFileError",
@@ -27,6 +29,10 @@ class NoreamEvalError(Exception):
 
 class ConfigError(NoreamEvalError):
     """The evaluation configuration (TOML) is malformed or inconsistent."""
+
+
+class DocumentError(NoreamEvalError, ValueError):
+    """A report document is malformed (duplicate anchor, unknown column kind, ...)."""
 
 
 class InputFileError(NoreamEvalError):
@@ -55,6 +61,14 @@ class ValidationError(NoreamEvalError):
 
 class StatsInputError(NoreamEvalError, ValueError):
     """Data given to a statistical method cannot support it (too few pairs, no events, ...)."""
+
+
+class DisclosureError(NoreamEvalError, ValueError):
+    """A table cannot be protected for publication as its spec describes it.
+
+    The spec names a column the table lacks, a count is not a whole number of 0 or
+    more, or a total does not equal the sum of its parts.
+    """
 
 
 class FigureError(NoreamEvalError, ValueError):

@@ -251,39 +251,42 @@ class _Formats:
         self.datetime = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
 
 
-def _write_value(ws: Any, r: int, c: int, v: Any, fmt: _Formats, date_fmt: Any) -> None:
+def _write_value(
+    ws: Any, r: int, c: int, v: Any, fmt: _Formats, date_fmt: Any, cell_format: Any = None
+) -> None:
     """Write one cell of any type: empty when missing, text always as a string.
 
-    ``date_fmt`` is the format of the column's dates, or None to choose per cell.
+    ``date_fmt`` is the format of the column's dates, or None to choose per cell;
+    ``cell_format`` (optional) is the format of every other cell.
     """
     if v is None or v is pd.NA or v is pd.NaT:
         return
     if isinstance(v, str):
-        ws.write_string(r, c, neutralise_text(v))
+        ws.write_string(r, c, neutralise_text(v), cell_format)
     elif isinstance(v, np.timedelta64 | dt.timedelta):  # (numpy's is an integer type)
         if not pd.isna(v):
-            ws.write_string(r, c, neutralise_text(str(pd.Timedelta(v))))
+            ws.write_string(r, c, neutralise_text(str(pd.Timedelta(v))), cell_format)
     elif isinstance(v, bool | np.bool_):
-        ws.write_boolean(r, c, bool(v))
+        ws.write_boolean(r, c, bool(v), cell_format)
     elif isinstance(v, dt.datetime | dt.date | np.datetime64):
         _write_date(ws, r, c, v, fmt, date_fmt)
     elif isinstance(v, numbers.Number) and not isinstance(v, complex | np.complexfloating):
-        _write_number(ws, r, c, v)
+        _write_number(ws, r, c, v, cell_format)
     else:
-        ws.write_string(r, c, neutralise_text(str(v)))
+        ws.write_string(r, c, neutralise_text(str(v)), cell_format)
 
 
-def _write_number(ws: Any, r: int, c: int, v: Any) -> None:
+def _write_number(ws: Any, r: int, c: int, v: Any, cell_format: Any = None) -> None:
     if isinstance(v, numbers.Integral) and abs(int(v)) >= 10**15:
-        ws.write_string(r, c, str(int(v)))  # more digits than Excel keeps
+        ws.write_string(r, c, str(int(v)), cell_format)  # more digits than Excel keeps
         return
     x = float(v)
     if math.isnan(x):
         return
     if math.isinf(x):
-        ws.write_string(r, c, neutralise_text(str(x)))
+        ws.write_string(r, c, neutralise_text(str(x)), cell_format)
         return
-    ws.write_number(r, c, x)
+    ws.write_number(r, c, x, cell_format)
 
 
 def _write_date(ws: Any, r: int, c: int, v: Any, fmt: _Formats, date_fmt: Any) -> None:

@@ -30,3 +30,22 @@ def sample():
     from noream_eval import load_sample
 
     return load_sample()
+
+
+@pytest.fixture(scope="session")
+def sample_results(sample, sample_config):
+    """The shipped sample's results under its own analysis plan, computed once."""
+    from noream_eval.config import load_config
+    from noream_eval.metrics import compute_all
+
+    return compute_all(sample, load_config(sample_config))
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory, sample_config):
+    """The report folder of one `noream-eval run` of the shipped sample (do not modify it)."""
+    from noream_eval.reports.run import run
+
+    out = tmp_path_factory.mktemp("report") / "report"
+    run(sample_config, out)
+    return out

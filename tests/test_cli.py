@@ -65,10 +65,10 @@ def test_console_script_runs_end_to_end(tmp_path):
     assert "reading payments" in proc.stderr  # progress goes to stderr
     assert "Ingested 10,854 raw rows" in proc.stdout
     assert (out / "ingest_report.md").exists()
-    from test_ingest_sample import _planted_identifiers
+    from _privacy import sample_identifiers
 
     log = (proc.stdout + proc.stderr).lower()
-    assert not [v for v in _planted_identifiers() if v.lower() in log]
+    assert not [v for v in sample_identifiers() if v.lower() in log]
     bad = subprocess.run(
         [str(exe), "ingest", str(tmp_path / "missing.toml"), "--out", str(tmp_path / "x")],
         capture_output=True,

@@ -41,6 +41,7 @@ PAGES = (
     "cli.md",
     "config.md",
     "data_model.md",
+    "disclosure.md",
     "outcomes.md",
     "privacy.md",
     "report.md",

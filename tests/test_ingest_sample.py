@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _privacy import assert_no_identifiers
+from _privacy import assert_no_identifiers, sample_identifiers
 
 from noream_eval.config import load_config
 from noream_eval.ingest import load, write_outputs
@@ -114,44 +114,9 @@ def test_history_gap_is_carried(ingested, truth):
     assert (fam.loc[gap, "history_known_from"] == pd.Timestamp("2020-10-13")).all()
 
 
-def _planted_identifiers() -> list[str]:
-    """Every identifier and raw reference value in the raw sample files."""
-    cfg = load_config(SAMPLE / "evaluation.toml")
-    values: set[str] = set()
-    for prof in cfg.sources.values():
-        ref_cols = [
-            raw
-            for raw, fld in prof.columns.items()
-            if fld
-            in (
-                "family_ref",
-                "referral_id",
-                "payment_id",
-                "response_id",
-                "respondent_ref",
-                "family_refs",
-                "contact_id",
-            )
-        ]
-        for path in prof.files():
-            frame = read_table(
-                path, fmt=prof.format, sheet=prof.sheet, header_row=prof.header_row
-            ).frame
-            for col in [*prof.identifiers, *ref_cols]:
-                if col not in frame:
-                    continue
-                for v in frame[col].astype(str):
-                    for part in v.split(prof.list_separator):
-                        part = part.strip()
-                        # dates of birth are searched in the forms an output could hold
-                        if len(part) >= 6:
-                            values.add(part)
-    return sorted(values)
-
-
 def test_no_identifier_reaches_any_output(ingested):
     _, out = ingested
-    planted = _planted_identifiers()
+    planted = sample_identifiers()
     assert len(planted) > 500  # names, DOBs, phones, NI numbers, HO refs, postcodes, refs
     assert_no_identifiers(out, planted)
 
