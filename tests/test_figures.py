@@ -763,3 +763,42 @@ def test_every_figure_and_table_is_documented():
     for fn in F.__all__:
         if fn[0].islower() and fn not in ("figure", "save_figure"):
             assert f"`{fn}`" in text, fn
+
+
+# --------------------------------------------------------------------------- real disclosure
+
+
+@pytest.fixture(scope="module")
+def controlled(results):
+    """The sample's results after the report's own disclosure control."""
+    from noream_eval.reports.disclosure import DisclosurePolicy
+    from noream_eval.reports.run import published_results
+
+    return published_results(results, DisclosurePolicy())[0]
+
+
+@pytest.mark.parametrize("name", list(F.FIGURES))
+def test_figures_build_from_the_disclosure_controlled_results(controlled, name):
+    fig = F.figure(name, controlled, note=controlled.policy.describe())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. a layout collapsed by marks off the axis
+        fig.canvas.draw()
+    for ax in fig.axes:
+        for t in _texts(ax, "suppressed"):
+            x, _ = t.get_position()
+            lo, hi = sorted(ax.get_xlim())
+            assert t.get_transform() is not ax.get_xaxis_transform() or lo <= x <= hi
+
+
+def test_controlled_referrals_and_flow(controlled):
+    ax = F.referrals_its(controlled, ax=Figure().add_subplot())
+    flags = controlled.flags("its_referrals_counterfactual")
+    shown = flags["observed"].eq("").to_numpy()
+    assert len(_by_gid(ax, "observed").get_xdata()) == int(shown.sum()) > 0
+    ax = F.participant_flow(controlled, ax=Figure().add_subplot())
+    (side,) = _texts(ax, "not_enrolled_box")
+    reasons = controlled["not_enrolled_reasons"]
+    total = reasons.loc[reasons["reason"] == "Total", "n"]
+    if len(total):
+        assert side.get_text().startswith(f"Referred but not enrolled (n = {total.item()})")
+        assert "Total" not in side.get_text()
