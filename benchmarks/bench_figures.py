@@ -10,6 +10,7 @@ figure's warm-up are shown apart.
 
     python benchmarks/bench_figures.py
     python benchmarks/bench_figures.py --results out/metrics --repeat 5
+    python benchmarks/bench_figures.py --no-caption       # captions left to the document
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, help="folder written by `noream-eval metrics`")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--no-caption", action="store_true", help="figures without the caption drawn beneath"
+    )
     args = parser.parse_args()
 
     clock = time.process_time
@@ -50,7 +54,12 @@ def main() -> None:
         for _ in range(args.repeat):
             for name in figures.FIGURES:
                 a = clock()
-                fig = figures.figure(name, results, note="Counts of 1 to 5 are not shown.")
+                fig = figures.figure(
+                    name,
+                    results,
+                    note="Counts of 1 to 5 are not shown.",
+                    caption=not args.no_caption,
+                )
                 b = clock()
                 figures.save_figure(fig, folder, name)
                 c = clock()

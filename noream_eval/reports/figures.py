@@ -201,6 +201,8 @@ class _Tab:
         get = getattr(results, "flags", None)
         if callable(get):
             flags = get(name)
+            if set(flags.columns) == set(values.columns):
+                flags = flags[list(values.columns)]
             if flags.shape != values.shape:
                 raise FigureError(
                     f"the flags of {name!r} have shape {flags.shape}, the table {values.shape}."
@@ -345,6 +347,7 @@ def _mark_hidden(ax: Axes, xs: Sequence[float], *, row: int = 0, colour: str = B
             va="bottom",
             fontsize=8,
             color=colour,
+            clip_on=True,
             gid="suppressed",
         )
     return len(xs)
@@ -362,7 +365,12 @@ def _c_handle() -> Line2D:
     )
 
 
-def _date_axis(ax: Axes) -> None:
+def _date_axis(ax: Axes, *spans: np.ndarray) -> None:
+    """Date ticks; the axis spans every row of the tables (suppressed ones too)."""
+    xs = np.concatenate([np.asarray(s, dtype=float).ravel() for s in spans] or [np.empty(0)])
+    xs = xs[np.isfinite(xs)]
+    if len(xs):
+        ax.set_xlim(xs.min() - 20.0, xs.max() + 20.0)
     locator = mdates.AutoDateLocator(minticks=3, maxticks=9)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
@@ -591,7 +599,7 @@ def referrals_its(
     ax.set_ylabel("Referrals per month")
     ax.set_xlabel("Month")
     ax.set_ylim(bottom=0)
-    _date_axis(ax)
+    _date_axis(ax, x)
     _legend_above(ax, handles, ncols=3)
     return ax
 
@@ -826,18 +834,12 @@ def s17_caseload(
     tab = _Tab.of(results, "s17_caseload", ("month_end", "cohort", "families_on_s17"))
     ax = _axes(ax, (FULL_WIDTH, 2.8))
     names = _cohorts(tab.text("cohort"), cohorts)
-    n_hidden = _monthly_lines(
-        ax,
-        tab,
-        x=tab.dates("month_end"),
-        column="families_on_s17",
-        names=names,
-        gid="caseload",
-    )
+    x = tab.dates("month_end")
+    n_hidden = _monthly_lines(ax, tab, x=x, column="families_on_s17", names=names, gid="caseload")
     _start_line(ax, _programme_start(results, programme_start))
     ax.set_ylabel("Families on s17 at month end")
     ax.set_ylim(bottom=0)
-    _date_axis(ax)
+    _date_axis(ax, x)
     if legend:
         handles = list(ax.get_legend_handles_labels()[0])
         if n_hidden:
@@ -892,19 +894,13 @@ def s17_spend(
     tab = _Tab.of(results, "s17_spend_monthly", ("month", "cohort", "net"))
     ax = _axes(ax, (FULL_WIDTH, 2.8))
     names = _cohorts(tab.text("cohort"), cohorts)
-    n_hidden = _monthly_lines(
-        ax,
-        tab,
-        x=tab.dates("month", mid_month=True),
-        column="net",
-        names=names,
-        gid="spend",
-    )
+    x = tab.dates("month", mid_month=True)
+    n_hidden = _monthly_lines(ax, tab, x=x, column="net", names=names, gid="spend")
     _start_line(ax, _programme_start(results, programme_start))
     ax.set_ylabel("Net s17 spend per month")
     ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("£{x:,.0f}"))
     ax.set_ylim(bottom=0)
-    _date_axis(ax)
+    _date_axis(ax, x)
     if legend:
         handles = list(ax.get_legend_handles_labels()[0])
         if n_hidden:
@@ -1241,10 +1237,21 @@ def reliable_change(
                 )
             elif row.hidden("share")[0]:
                 n_hidden += 1
-                ax.text(0.005, y, SUPPRESSED, ha="left", va="center", fontsize=8, gid="suppressed")
+                ax.annotate(
+                    SUPPRESSED,
+                    (0.0, y),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    ha="left",
+                    va="center",
+                    fontsize=8,
+                    gid="suppressed",
+                )
             y -= 1.0
         y -= 0.5
     ax.set_yticks(ticks, labels)
+    if ticks:
+        ax.set_ylim(min(ticks) - 0.6, max(ticks) + 0.6)
     ax.set_xlim(0, 1.0)
     _percent_axis(ax.xaxis)
     ax.set_xlabel("Share of people with both scores")
@@ -1276,6 +1283,23 @@ def wellbeing_panels(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> class Tables(dict):
+    ...     plan = {}
+    >>> row = {"measure": "swemwbs", "respondent": "parent_carer", "n": 30, "mean": 20.0,
+    ...        "ci_low": 19.0, "ci_high": 21.0, "p10": 15.0, "p25": 17.0, "median": 20.0,
+    ...        "p75": 23.0, "p90": 26.0}
+    >>> r = Tables(
+    ...     wellbeing_paired_summary=pd.DataFrame([{**row, "timepoint": "baseline"},
+    ...                                            {**row, "timepoint": "followup"}]),
+    ...     wellbeing_reliable_change=pd.DataFrame({
+    ...         "measure": ["swemwbs"], "respondent": ["parent_carer"],
+    ...         "category": ["improved"], "share": [0.3], "ci_low": [0.2], "ci_high": [0.4]}))
+    >>> [ax.get_xlabel() for ax in wellbeing_panels(r).axes]
+    ['', 'Share of people with both scores']
     """
     fig = fig if fig is not None else _new_figure((FULL_WIDTH, 3.2))
     left, right = fig.subplots(1, 2, width_ratios=(1.0, 1.25))
@@ -1409,6 +1433,7 @@ def snac_agencies(results: Any, *, ax: Axes | None = None, quarterly: bool = Tru
     mm = _Tab.of(results, "meetings_monthly", ("month", "mean_agencies", "mean_directorates"))
     ax = _axes(ax, (FULL_WIDTH, 3.0))
     x = mm.dates("month", mid_month=True)
+    spans = [x]
     n_hidden = 0
     series = (
         ("mean_agencies", "Agencies (monthly mean)", OKABE_ITO["blue"], "o"),
@@ -1424,6 +1449,7 @@ def snac_agencies(results: Any, *, ax: Axes | None = None, quarterly: bool = Tru
         start = mdates.date2num(periods.start_time.to_numpy())
         end = mdates.date2num((periods.end_time + pd.Timedelta(microseconds=1)).to_numpy())
         mid = (start + end) / 2
+        spans += [start, end]
         mean, lo, hi = dq.num("mean_directorates"), dq.num("ci_low"), dq.num("ci_high")
         colour = OKABE_ITO["vermillion"]
         ok = np.isfinite(mean)
@@ -1441,11 +1467,11 @@ def snac_agencies(results: Any, *, ax: Axes | None = None, quarterly: bool = Tru
         n_hidden += _mark_hidden(ax, mid[dq.hidden("mean_directorates")], row=2, colour=colour)
     ax.set_ylabel("Number per meeting")
     ax.set_ylim(bottom=0)
-    _date_axis(ax)
+    _date_axis(ax, *spans)
     handles = list(ax.get_legend_handles_labels()[0])
     if n_hidden:
         handles.append(_c_handle())
-    _legend_above(ax, handles, ncols=3)
+    _legend_above(ax, handles, ncols=2)
     return ax
 
 
@@ -1799,8 +1825,9 @@ def participant_flow(results: Any, *, ax: Axes | None = None) -> Axes:
     one box per stage, stages sharing their ``previous`` stage in one box
     (the baseline measures), arrows in stage order. The families referred but
     not enrolled are in a box at the side, by reason, from
-    ``not_enrolled_reasons`` (``reason``, ``n``) when there. No count is
-    derived: differences between stages are not shown. A suppressed ``n``
+    ``not_enrolled_reasons`` (``reason``, ``n``; a ``Total`` row, when
+    published, goes in the box's heading) when there. No count is derived:
+    differences between stages are not shown. A suppressed ``n``
     shows "c"; a stage not recorded shows "not recorded".
 
     Examples
@@ -1906,11 +1933,16 @@ def _not_enrolled_box(
     if not where:
         return
     y = (centres[where - 1] + centres[where]) / 2
-    lines = ["Referred but not enrolled, by reason"]
+    title = "Referred but not enrolled"
+    lines = []
     n = reasons.num("n")
     hidden = reasons.hidden("n")
     for reason, v, h in zip(reasons.text("reason"), n, hidden, strict=True):
-        lines.append(f"{_label(_REASON_LABELS, reason)}: n = {_count_text(v, h)}")
+        if reason.strip().lower() == "total":  # a published total row
+            title += f" (n = {_count_text(v, h)})"
+        else:
+            lines.append(f"{_label(_REASON_LABELS, reason)}: n = {_count_text(v, h)}")
+    lines.insert(0, f"{title}, by reason")
     side = ax.text(
         0.80,
         y,
@@ -1949,7 +1981,7 @@ class FigureSpec:
     name : str
         Registry key and file name.
     title : str
-        Short title (drawn in bold above the caption).
+        Short title, for the document's figure heading (not drawn).
     caption : str
         What the figure shows, in plain English.
     alt : str
@@ -2115,8 +2147,10 @@ def figure(name: str, results: Any, *, note: str = "", caption: bool = True) -> 
     note : str, optional
         Disclosure note appended to the caption.
     caption : bool, default True
-        Draw the title and caption (title, caption, "Source: tables", note)
-        beneath the figure; False for documents that set the caption as text.
+        Draw the caption beneath the figure (caption, "Source:" and the
+        tables, the note); False for documents that set the caption as text
+        (it also saves a third of the drawing time). The title is not drawn:
+        documents set it (``FIGURES[name].title``).
 
     Returns
     -------
@@ -2137,8 +2171,9 @@ def figure(name: str, results: Any, *, note: str = "", caption: bool = True) -> 
     ...     "domain": ["all"], "n_families": [40], "mean_change": [0.4],
     ...     "ci_low": [0.2], "ci_high": [0.6]}))
     >>> fig = figure("domain_distance", r, note="Counts of 1 to 5 are not shown.")
-    >>> [t.get_text() for t in fig.texts][0]
-    'Change on the support domains'
+    >>> text = " ".join(fig.texts[0].get_text().split())
+    >>> text.endswith("Source: domain_distance. Counts of 1 to 5 are not shown.")
+    True
     """
     if name not in FIGURES:
         raise FigureError(f"no figure {name!r}; figures: {list(FIGURES)}.")
@@ -2146,26 +2181,15 @@ def figure(name: str, results: Any, *, note: str = "", caption: bool = True) -> 
     width, height = spec.size_for(results)
     with theme():
         lines = _caption_lines(spec, note, width - 0.1) if caption else []
-        cap = (len(lines) + 1) * _CAPTION_PT * _LINE / 72 + 0.12 if caption else 0.0
+        cap = len(lines) * _CAPTION_PT * _LINE / 72 + 0.1 if caption else 0.0
         fig = Figure(figsize=(width, height + cap), layout="constrained")
         FigureCanvasAgg(fig)
         if caption:
             frac = cap / (height + cap)
             fig.get_layout_engine().set(rect=(0.0, frac, 1.0, 1.0 - frac))
-            top = frac - 0.04 / (height + cap)
             fig.text(
                 0.05 / width,
-                top,
-                spec.title,
-                ha="left",
-                va="top",
-                fontsize=_CAPTION_PT + 0.5,
-                fontweight="bold",
-                gid="caption_title",
-            )
-            fig.text(
-                0.05 / width,
-                top - _CAPTION_PT * _LINE / 72 / (height + cap),
+                frac - 0.04 / (height + cap),
                 "\n".join(lines),
                 ha="left",
                 va="top",
