@@ -161,6 +161,14 @@ def test_table_markup(page):
     assert [th.get("scope") for th in head] == ["col"] * 6
     assert head[3].text == f"Cost {ONERROR}"
     assert [th.get("class") for th in head] == [None, "num", "num", "num", "num", None]
+    assert [th.get("data-kind") for th in head] == [
+        "text",
+        "count",
+        "share",
+        "gbp",
+        "p_value",
+        "rag",
+    ]
     rows = table.findall("tbody/tr")
     assert len(rows) == 4
     first = list(rows[0])
@@ -189,6 +197,26 @@ def test_table_without_markers_has_no_note_and_first_numeric_column_is_data():
     page = render_html(Document("R", sections=[Section("S", "s", (table,))]))
     assert 'class="note"' not in page and "aria-describedby" not in page
     assert '<td class="num">10</td>' in page and 'scope="row"' not in page
+    assert '<th scope="col" data-kind="count" class="num">n</th>' in page
+
+
+def test_every_column_header_names_its_kind():
+    # A checker reads a column's kind from its header, e.g. to find every count column.
+    frame = pd.DataFrame({"site": ["A", "B"], "families": [10, "c"], "when": ["2021-03", "x"]})
+    kinds = {"families": "count", "when": "date"}
+    table = Table(frame=frame, kinds=kinds, caption="C", anchor="t")
+    root = ET.fromstring(
+        render_html(Document("R", sections=[Section("S", "s", (table,))])).removeprefix(
+            "<!DOCTYPE html>\n"
+        )
+    )
+    head = root.findall(".//table/thead/tr/th")
+    assert [th.get("data-kind") for th in head] == ["text", "count", "date"]
+    counts = [i for i, th in enumerate(head) if th.get("data-kind") == "count"]
+    cells = [
+        "".join(row[i].itertext()) for row in root.findall(".//table/tbody/tr") for i in counts
+    ]
+    assert cells == ["10", "c"]
 
 
 def test_figures_embed_svg_or_png_fallback(parsed, doc):

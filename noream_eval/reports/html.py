@@ -267,8 +267,9 @@ class _Renderer:
         w(f"<caption>{_esc(self.doc.numbered_caption(table))}</caption>")
         num_class = ' class="num"'
         head = "".join(
-            f'<th scope="col"{num_class if num else ""}>{_esc(table.label(c))}</th>'
-            for c, num in zip(columns, numeric, strict=True)
+            f'<th scope="col" data-kind="{_esc(kind)}"{num_class if num else ""}>'
+            f"{_esc(table.label(c))}</th>"
+            for c, kind, num in zip(columns, kinds, numeric, strict=True)
         )
         w(f"<thead><tr>{head}</tr></thead>")
         w("<tbody>")
@@ -339,6 +340,8 @@ def render_html(doc: Document) -> str:
     Top-level sections are ``<h2>`` (the title is the only ``<h1>``), subsections
     ``<h3>`` and so on to ``<h6>``; a :class:`Heading` block is one level below its
     section. Tables and figures are numbered in reading order ("Table 1: ...").
+    Each column header carries its column's kind (``<th scope="col" data-kind="count">``),
+    so that a checker can find, say, every count column of the page.
     Cells are shown with :func:`~noream_eval.reports.document.format_cell`; the
     first column, when it is text, is the row header (``<th scope="row">``). A
     marker cell (``c``, ``x``, ``z``) is greyed and explained in the table's note.
