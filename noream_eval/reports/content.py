@@ -150,7 +150,7 @@ def _figure_block(fig: FigureFiles) -> d.Figure:
 
 def _fmt(value: Any, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "c"
+        return "not recorded"
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)

@@ -2131,7 +2131,7 @@ def _caption_lines(spec: FigureSpec, note: str, width_in: float) -> list[str]:
     body = f"{spec.caption} Source: {', '.join(spec.tables)}."
     if note:
         body += f" {note.strip()}"
-    chars = max(int(width_in * 72 / (_CAPTION_PT * 0.5)), 20)
+    chars = max(int(width_in * 72 / (_CAPTION_PT * 0.58)), 20)
     return textwrap.wrap(body, chars)
 
 

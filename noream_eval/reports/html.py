@@ -70,7 +70,7 @@ nav.toc ul.toc-items { list-style: none; padding-left: 0; margin: .1em 0 .4em;
 table { border-collapse: collapse; font-size: .9em; }
 caption { caption-side: top; text-align: left; font-weight: 700; padding: 0 0 .5em; }
 th, td { padding: .35em .6em; border-bottom: 1px solid #b1b4b6; text-align: left;
-  vertical-align: top; }
+  vertical-align: top; overflow-wrap: anywhere; }
 thead th { vertical-align: bottom; border-bottom: 2px solid #0b0c0c; }
 tbody th { font-weight: 400; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -103,6 +103,9 @@ table.kv { margin: 1.5em 0; } table.kv th { font-weight: 700; padding-right: 1.5
   nav.toc { break-after: page; page-break-after: always; }
   h1, h2, h3, h4, h5, h6, caption { break-after: avoid; page-break-after: avoid; }
   .table-wrap { overflow: visible; }
+  table { width: 100%; font-size: .8em; }
+  th, td { padding: .2em .3em; }
+  td.num { white-space: normal; }
   .table-block, figure, .callout, table.kv { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; } tr { break-inside: avoid; page-break-inside: avoid; }
   .rag, td.marker, .callout { -webkit-print-color-adjust: exact; print-color-adjust: exact; }

@@ -31,6 +31,7 @@ __all__ = [
     "humanise",
     "rejects_by_reason",
     "section_tables",
+    "share_counts",
 ]
 
 #: Report sections that hold tables, in order: key -> heading.
@@ -282,17 +283,61 @@ def _monthly_referrals(results: Any) -> pd.DataFrame:
 # -- indicators -------------------------------------------------------------------------------
 
 
+def share_counts(estimate: Any, n: Any, unit: Any) -> tuple[pd.Series, pd.Series]:
+    """The people (or families, referrals) with and without the outcome behind a share.
+
+    A share of ``n`` units that is a whole number of them (a plain proportion,
+    not a Kaplan-Meier estimate) gives its count away: 1/52 = 0.019. Publishing
+    that count and its complement as counts lets disclosure control suppress
+    them, and the share with them, when either is small.
+
+    Parameters
+    ----------
+    estimate, n, unit
+        Columns of the indicators table.
+
+    Returns
+    -------
+    tuple of pandas.Series
+        ``with_outcome`` and ``without_outcome`` (Int64; NA where the estimate
+        is not a share of whole units).
+
+    Examples
+    --------
+    >>> w, wo = share_counts(pd.Series([1 / 52, 0.5, 1.2]), pd.Series([52, 7, 40]),
+    ...                      pd.Series(["share of people", "share of families", "ratio"]))
+    >>> w.tolist(), wo.tolist()
+    ([1, <NA>, <NA>], [51, <NA>, <NA>])
+    """
+    est = pd.to_numeric(pd.Series(estimate), errors="coerce").to_numpy(dtype="float64")
+    units = pd.to_numeric(pd.Series(n), errors="coerce").to_numpy(dtype="float64")
+    text = pd.Series(unit).astype("string").fillna("").str.lower().to_numpy(dtype=object)
+    is_share = np.array([t.startswith("share") or t.startswith("1 = ") for t in text], dtype=bool)
+    count = est * units
+    whole = np.isfinite(count) & (np.abs(count - np.round(count)) < 1e-6 * np.maximum(units, 1))
+    keep = is_share & whole & (est >= 0) & (est <= 1)
+    with_ = pd.array(np.where(keep, np.round(count), np.nan), dtype="Float64").astype("Int64")
+    without = pd.array(np.where(keep, units - np.round(count), np.nan), dtype="Float64").astype(
+        "Int64"
+    )
+    return pd.Series(with_), pd.Series(without)
+
+
 def _indicators_for(outcome: str | None) -> Builder:
     def build(results: Any) -> pd.DataFrame:
         t = results.indicators if hasattr(results, "indicators") else results["indicators"]
         if outcome is not None:
             t = t[t["outcome"] == outcome]
+        t = t.reset_index(drop=True)
+        with_, without = share_counts(t["estimate"], t["n"], t["unit"])
         return pd.DataFrame(
             {
                 "outcome": t["outcome"].astype("string"),
                 "indicator": t["indicator"].astype("string"),
                 "group": t["group"].astype("string"),
                 "n": t["n"].astype("Int64"),
+                "with_outcome": with_,
+                "without_outcome": without,
                 "estimate": t["estimate"],
                 "ci_low": t["ci_low"],
                 "ci_high": t["ci_high"],
@@ -310,6 +355,8 @@ _INDICATOR_COLUMNS = {
     "indicator": ("Indicator", "text"),
     "group": ("Group", "text"),
     "n": ("n", "count"),
+    "with_outcome": ("With the outcome (shares)", "count"),
+    "without_outcome": ("Without", "count"),
     "estimate": ("Estimate", "number3"),
     "ci_low": ("95% CI low", "number3"),
     "ci_high": ("95% CI high", "number3"),
@@ -317,9 +364,12 @@ _INDICATOR_COLUMNS = {
     "unit": ("Unit", "text"),
     "prespecified": ("Analysis", "text"),
 }
+_SHARE_PARTS = ("with_outcome", "without_outcome")
 _INDICATOR_SPEC: dict[str, Any] = {
-    "counts": ("n",),
+    "counts": ("n", *_SHARE_PARTS),
+    "row_totals": (("n", _SHARE_PARTS),),
     "bases": {"estimate": "n", "ci_low": "n", "ci_high": "n", "p_value": "n"},
+    "rests_on": {c: _SHARE_PARTS for c in ("estimate", "ci_low", "ci_high", "p_value")},
 }
 
 
@@ -633,6 +683,7 @@ def _trial(results: Any) -> pd.DataFrame:
             "las": t["las"].astype("Int64"),
             "value": t["value"],
             "unit": t["unit"].astype("string"),
+            "assumptions": t["assumptions"].astype("string"),
         }
     )
 
@@ -1319,6 +1370,7 @@ TABLES: tuple[TableDef, ...] = (
         "promise",
         {
             "indicator": ("Indicator", "text"),
+            "group": ("Group", "text"),
             "label": ("Analysis", "text"),
             "expected_direction": ("Expected direction", "text"),
             "n": ("n", "count"),
@@ -1333,7 +1385,7 @@ TABLES: tuple[TableDef, ...] = (
         {"counts": ("n",), "bases": {"estimate": "n", "ci_low": "n", "ci_high": "n"}},
         "indicators; analysis plan [indicators] and rules",
         requires=("evidence_of_promise",),
-        extra=("outcome", "group", "prespecified", "primary", "null_value"),
+        extra=("outcome", "prespecified", "primary", "null_value"),
     ),
     TableDef(
         "progression",
@@ -1368,6 +1420,7 @@ TABLES: tuple[TableDef, ...] = (
         {},
         "pilot wellbeing SD and pre-post correlation; analysis plan [trial]",
         requires=("trial_design",),
+        extra=("assumptions",),
     ),
     TableDef(
         "programme_costs",
