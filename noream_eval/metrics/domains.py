@@ -258,7 +258,10 @@ def _summaries(changes: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _summary_frame(changes: pd.DataFrame) -> pd.DataFrame:
+def _summary_frame(
+    changes: pd.DataFrame, *, summaries: list[dict[str, Any]] | None = None
+) -> pd.DataFrame:
+    """The domain_distance table (``summaries``: :func:`_summaries` of ``changes``, if at hand)."""
     cols = [
         "domain",
         "n_families",
@@ -276,7 +279,9 @@ def _summary_frame(changes: pd.DataFrame) -> pd.DataFrame:
         "share_same",
         "share_worse",
     ]
-    out = pd.DataFrame(_summaries(changes), columns=[*cols, "method"])[cols]
+    if summaries is None:
+        summaries = _summaries(changes)
+    out = pd.DataFrame(summaries, columns=[*cols, "method"])[cols]
     out["domain"] = out["domain"].astype("string")
     for c in ("n_families", "improved", "same", "worse"):
         out[c] = out[c].astype("int64")
@@ -284,12 +289,19 @@ def _summary_frame(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _indicator_rows(
-    changes: pd.DataFrame, *, score_min: int, score_max: int
+    changes: pd.DataFrame,
+    *,
+    score_min: int,
+    score_max: int,
+    summaries: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
+    """Indicator rows (``summaries``: :func:`_summaries` of ``changes``, if at hand)."""
+    if summaries is None:
+        summaries = _summaries(changes)
     c = _counts(changes)
     base = {"score_min": score_min, "score_max": score_max, **c}
     rows = []
-    for s in _summaries(changes):
+    for s in summaries:
         k = s["n_families"]
         group = "all" if s["domain"] == "all" else f"domain:{s['domain']}"
         cc = _cc_text(c, k)

@@ -1786,7 +1786,8 @@ def compute(data: Any, settings: Settings) -> Part:
     people = pd.concat(people_parts, ignore_index=True)
     lo, hi = settings.parameters["score_min"], settings.parameters["score_max"]
     changes = domains.domain_changes(data.domain_scores, score_min=lo, score_max=hi)
-    rows += domains._indicator_rows(changes, score_min=lo, score_max=hi)
+    summaries = domains._summaries(changes)  # one Wilcoxon interval search per domain
+    rows += domains._indicator_rows(changes, score_min=lo, score_max=hi, summaries=summaries)
     tables = {
         "wellbeing_scores": wellbeing_scores(items, registry=registry),
         "wellbeing_change": people,
@@ -1795,7 +1796,7 @@ def compute(data: Any, settings: Settings) -> Part:
         ),
         "wellbeing_completeness": wellbeing_completeness(items, registry=registry),
         "wellbeing_attrition": _attrition_table(people, fam, plan.seed),
-        "domain_distance": domains._summary_frame(changes),
+        "domain_distance": domains._summary_frame(changes, summaries=summaries),
         "domain_distance_by_family": domains._family_means(changes),
     }
     return Part(indicators=rows, tables=tables)
