@@ -451,11 +451,12 @@ def _refit(model: Any, res: Any, **kw: Any) -> Any:
 
 def _fit_negbin(y: np.ndarray, x: np.ndarray, off: np.ndarray) -> tuple[Any, float]:
     """ML negative binomial (NB2): profile the log-likelihood over alpha, GLM for beta."""
-    import statsmodels.api as sm
     from scipy import optimize
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     def nb_model(alpha: float) -> Any:
-        return sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=alpha), offset=off)
+        return GLM(y, x, family=families.NegativeBinomial(alpha=alpha), offset=off)
 
     start: list[Any] = [None]
 
@@ -876,7 +877,8 @@ def its_fit(
         if hac_lags >= n:
             raise StatsInputError(f"maxlags={hac_lags} must be smaller than n={n} time points.")
 
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     caught: list[str] = []
     with warnings.catch_warnings(record=True) as wlist:
@@ -885,7 +887,7 @@ def its_fit(
             res, alpha = _fit_negbin(y, x, log_off)
             dispersion = alpha
         else:
-            model = sm.GLM(y, x, family=sm.families.Poisson(), offset=log_off)
+            model = GLM(y, x, family=families.Poisson(), offset=log_off)
             scale = "X2" if family == "quasipoisson" else None
             res = _refit(model, model.fit(scale=scale, tol=_IRLS_TOL), scale=scale)
             alpha = float("nan")
