@@ -838,3 +838,29 @@ def test_rowwise_arrow_paths_equal_per_value_paths(cells):
     assert [None if pd.isna(v) else v for v in got] == [
         None if pd.isna(v) else v for v in expected_refs
     ]
+
+
+_DATE_PART = st.one_of(
+    st.sampled_from(["03", "3", "12", "31", "2021", "21", "00", "1899", "Apr", "April", "sept"]),
+    st.sampled_from(["May", "MAY", "Jun", "٣", "０３", "+", "T", ":", "Z", "@", "x", "QQ"]),
+    st.sampled_from(["/", "-", ".", " ", ", ", "\t", "–"]),
+    st.text(max_size=2),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(_DATE_PART, min_size=1, max_size=6).map("".join))
+def test_only_text_no_date_format_can_read_is_left_out(text):
+    # _parse_date_strings puts a text through the numeric or the month-name formats only
+    # when _could_be_dates allows it: that must never leave out a text a format reads.
+    numeric, named = nz._could_be_dates([text])
+    for fmt in (*nz._ISO_FORMATS, *nz._DAYFIRST_FORMATS, *nz._MONTHFIRST_FORMATS):
+        if pd.notna(pd.to_datetime(pd.Series([text]), format=fmt, errors="coerce")[0]):
+            assert numeric[0], (text, fmt)
+    for fmt in nz._TEXT_MONTH_FORMATS:
+        try:
+            read = pd.to_datetime(pd.Series([text]), format=fmt, errors="coerce")[0]
+        except KeyError:  # pandas: a case-folded month name it cannot look up
+            read = pd.NaT
+        if pd.notna(read):
+            assert named[0], (text, fmt)

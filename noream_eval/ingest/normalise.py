@@ -654,6 +654,25 @@ def _check_supported(stamps: pd.Series, problems: np.ndarray) -> np.ndarray:
     return stamps.dt.normalize().astype("datetime64[ns]").to_numpy()
 
 
+def _could_be_dates(texts: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Which texts a numeric date format, and which a month-name format, could read.
+
+    Necessary conditions only: a digit in both cases; for the numeric formats no
+    letter and one of their separators; for the month-name formats a letter.
+    """
+    n = len(texts)
+    numeric = np.zeros(n, dtype=bool)
+    named = np.zeros(n, dtype=bool)
+    for i, t in enumerate(texts):
+        if not any(ch.isdigit() for ch in t):
+            continue
+        if any(ch.isalpha() for ch in t):
+            named[i] = True
+        elif "-" in t or "/" in t or "." in t:
+            numeric[i] = True
+    return numeric, named
+
+
 def _parse_date_strings(u: pd.Series, dayfirst: bool) -> tuple[np.ndarray, np.ndarray]:
     """Parse distinct date strings; returns datetime64[ns] values and problems."""
     reason = REASON_DATE_DAYFIRST if dayfirst else REASON_DATE_MONTHFIRST
@@ -669,14 +688,21 @@ def _parse_date_strings(u: pd.Series, dayfirst: bool) -> tuple[np.ndarray, np.nd
         parsed[serial] = days
         d_problems[serial] = serial_problems
     todo = ~serial
+    # Only text a format could read is put through it (the dates found are the same):
+    # every format reads a day or a year in digits; the numeric ones read nothing but
+    # digits and their separators (- / .), the others a month's name (letters).
+    numeric, named = _could_be_dates(distinct)
     middle = _DAYFIRST_FORMATS if dayfirst else _MONTHFIRST_FORMATS
     for fmt in (*_ISO_FORMATS, *middle, *_TEXT_MONTH_FORMATS):
         if not todo.any():
             break
-        attempt = pd.to_datetime(d[todo], format=fmt, errors="coerce")
+        can = todo & (named if fmt in _TEXT_MONTH_FORMATS else numeric)
+        if not can.any():
+            continue
+        attempt = pd.to_datetime(d[can], format=fmt, errors="coerce")
         hit = attempt.notna().to_numpy(dtype=bool)
         if hit.any():
-            where = np.flatnonzero(todo)[hit]
+            where = np.flatnonzero(can)[hit]
             parsed.iloc[where] = attempt[hit].astype("datetime64[us]").to_numpy()
             d_problems[where] = ""
             todo[where] = False
