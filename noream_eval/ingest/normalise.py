@@ -41,6 +41,7 @@ import itertools
 import numbers
 import re
 import unicodedata
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -361,15 +362,11 @@ def _cells_of_codes(s: pd.Series) -> _Cells:
     once), so a column of millions of cells costs one pass over its codes.
     """
     codes = s.cat.codes.to_numpy()
-    raw = _as_str_series(s.cat.categories)
-    stripped = raw.str.replace("\u00a0", " ", regex=False).str.strip()
-    merged, uniques = pd.factorize(stripped)
-    uniques = _as_str_series(uniques).reset_index(drop=True)
+    merged, uniques, empty = _category_texts(s.cat.categories)
     cell = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1)
-    empty = np.flatnonzero(uniques.eq("").to_numpy(dtype=bool, na_value=False))
     blank = cell < 0
-    if len(empty):
-        blank |= cell == empty[0]
+    if empty >= 0:
+        blank |= cell == empty
     text_pos = np.flatnonzero(~blank)
     nothing = np.empty(0, dtype=np.intp)
     return _Cells(
@@ -385,6 +382,37 @@ def _cells_of_codes(s: pd.Series) -> _Cells:
         dates=np.empty(0, dtype=object),
         other_pos=nothing,
     )
+
+
+#: The stripped distinct strings of categories (see :func:`_category_texts`), by the
+#: id of the categories' Index; an entry goes when its Index is freed.
+_TEXTS_OF_CATEGORIES: dict[int, tuple[weakref.ref, np.ndarray, pd.Series, int]] = {}
+
+
+def _category_texts(categories: pd.Index) -> tuple[np.ndarray, pd.Series, int]:
+    """Stripped distinct strings of a categorical's categories (str dtype, RangeIndex),
+    the row of each category among them, and the row of ``""`` (-1 if none).
+
+    A raw column is read several times (blank rows, identifiers, its field), so the
+    work is done once per categories Index, which pandas never changes in place.
+    """
+    key = id(categories)
+    hit = _TEXTS_OF_CATEGORIES.get(key)
+    if hit is not None and hit[0]() is categories:
+        return hit[1], hit[2], hit[3]
+    raw = _as_str_series(categories)
+    stripped = raw.str.replace("\u00a0", " ", regex=False).str.strip()
+    merged, uniques = pd.factorize(stripped)
+    uniques = _as_str_series(uniques).reset_index(drop=True)
+    empty = np.flatnonzero(uniques.eq("").to_numpy(dtype=bool, na_value=False))
+    found = (merged, uniques, int(empty[0]) if len(empty) else -1)
+
+    def forget(ref: weakref.ref, key: int = key) -> None:
+        if _TEXTS_OF_CATEGORIES.get(key, (None,))[0] is ref:
+            del _TEXTS_OF_CATEGORIES[key]
+
+    _TEXTS_OF_CATEGORIES[key] = (weakref.ref(categories, forget), *found)
+    return found
 
 
 def _date_text(values: np.ndarray) -> np.ndarray:
