@@ -854,6 +854,9 @@ def test_only_text_no_date_format_can_read_is_left_out(text):
     # _parse_date_strings puts a text through the numeric or the month-name formats only
     # when _could_be_dates allows it: that must never leave out a text a format reads.
     numeric, named = nz._could_be_dates([text])
+    # Arrow's checks of ASCII text give the same answers
+    by_arrow = nz._could_be_dates(pd.Series([text, "x"], dtype="str"))
+    assert (by_arrow[0][0], by_arrow[1][0]) == (numeric[0], named[0])
     for fmt in (*nz._ISO_FORMATS, *nz._DAYFIRST_FORMATS, *nz._MONTHFIRST_FORMATS):
         if pd.notna(pd.to_datetime(pd.Series([text]), format=fmt, errors="coerce")[0]):
             assert numeric[0], (text, fmt)

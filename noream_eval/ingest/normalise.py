@@ -687,7 +687,23 @@ def _could_be_dates(texts: Any) -> tuple[np.ndarray, np.ndarray]:
 
     Necessary conditions only: a digit in both cases; for the numeric formats no
     letter and one of their separators; for the month-name formats a letter.
+    ``texts`` is a sequence of strings; Arrow-backed text that is all ASCII is
+    checked by Arrow (where a digit is 0-9 and a letter a-z or A-Z).
     """
+    from noream_eval._arrow import arrow_strings, is_arrow_text
+
+    if isinstance(texts, pd.Series) and is_arrow_text(texts) and len(texts):
+        import pyarrow.compute as pc
+
+        arr = arrow_strings(texts)
+        if pc.all(pc.string_is_ascii(arr)).as_py():
+
+            def has(pattern: str) -> np.ndarray:
+                found = pc.match_substring_regex(arr, pattern)
+                return np.asarray(pc.fill_null(found, False), dtype=bool)
+
+            digit, letter = has("[0-9]"), has("[A-Za-z]")
+            return digit & ~letter & has("[-/.]"), digit & letter
     n = len(texts)
     numeric = np.zeros(n, dtype=bool)
     named = np.zeros(n, dtype=bool)
@@ -719,7 +735,7 @@ def _parse_date_strings(u: pd.Series, dayfirst: bool) -> tuple[np.ndarray, np.nd
     # Only text a format could read is put through it (the dates found are the same):
     # every format reads a day or a year in digits; the numeric ones read nothing but
     # digits and their separators (- / .), the others a month's name (letters).
-    numeric, named = _could_be_dates(distinct)
+    numeric, named = _could_be_dates(d)
     middle = _DAYFIRST_FORMATS if dayfirst else _MONTHFIRST_FORMATS
     for fmt in (*_ISO_FORMATS, *middle, *_TEXT_MONTH_FORMATS):
         if not todo.any():
