@@ -69,10 +69,8 @@ def compute_all(
         identical values, say) are not shown: they are counted in the table
         ``computation_warnings`` (``module``, ``category``, ``message``, ``count``).
     """
-    import numpy as np
-
-    from noream_eval.metrics.core import Settings, indicator_table
-    from noream_eval.metrics.results import Results
+    from noream_eval.metrics._reuse import run_scope
+    from noream_eval.metrics.core import Settings
 
     if config is None:
         settings = Settings.from_data(data)
@@ -80,6 +78,18 @@ def compute_all(
         settings = config
     else:
         settings = Settings.from_config(config)
+    with run_scope():  # tables several modules need are built once
+        return _compute_all(data, settings, progress)
+
+
+def _compute_all(
+    data: EvaluationData, settings: Settings, progress: Callable[[str], None] | None
+) -> Results:
+    import numpy as np
+
+    from noream_eval.metrics.core import indicator_table
+    from noream_eval.metrics.results import Results
+
     rows: list[dict[str, Any]] = []
     tables: dict[str, Any] = {}
     caught: list[tuple[str, str, str]] = []

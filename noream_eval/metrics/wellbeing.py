@@ -25,6 +25,7 @@ import pandas as pd
 
 from noream_eval.config import Instrument, load_instruments
 from noream_eval.errors import ConfigError, StatsInputError, ValidationError
+from noream_eval.metrics._reuse import reused
 from noream_eval.metrics.core import Part, Settings, indicator, indicator_table
 from noream_eval.plan import AnalysisPlan
 from noream_eval.stats.change import RCI_CRITERION
@@ -154,6 +155,7 @@ def _empty_scores() -> pd.DataFrame:
     )
 
 
+@reused
 def score_instrument(
     items: pd.DataFrame,
     instrument: str | Instrument,
