@@ -787,3 +787,21 @@ def test_signed_rank_z_ranks_as_scipy_does(values, scale, shift):
     var = n * (n + 1) * (2 * n + 1) / 24.0 - float(np.sum(ties**3 - ties)) / 48.0
     want = math.nan if var <= 0 else (zd - math.copysign(0.5, zd) * (zd != 0)) / math.sqrt(var)
     assert (math.isnan(got) and math.isnan(want)) or got == want
+
+
+@pytest.mark.parametrize("n", [12, 80])  # tied scores: the asymptotic interval
+def test_without_the_hodges_lehmann_interval_only_that_interval_is_missing(n):
+    # Domain summaries use only the Wilcoxon p-value and skip the interval's root search.
+    from noream_eval.stats.change import _paired_change
+
+    rng = np.random.default_rng(n)
+    pre = rng.integers(1, 6, n).astype(float)
+    post = pre + rng.integers(-1, 3, n)
+    full = paired_change(pre, post).to_frame().set_index("term")
+    short = _paired_change(pre, post, hodges_lehmann_interval=False).to_frame().set_index("term")
+    cols = ["ci_low", "ci_high"]
+    pd.testing.assert_frame_equal(short.drop(index="wilcoxon"), full.drop(index="wilcoxon"))
+    pd.testing.assert_series_equal(
+        short.loc["wilcoxon"].drop(cols), full.loc["wilcoxon"].drop(cols)
+    )
+    assert short.loc["wilcoxon", cols].isna().all() and full.loc["wilcoxon", cols].notna().all()

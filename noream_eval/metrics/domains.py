@@ -212,7 +212,7 @@ def _cc_text(c: Mapping[str, int], k: int) -> str:
 
 def _summaries(changes: pd.DataFrame) -> list[dict[str, Any]]:
     """Per domain and for the family average: n, means, t interval, p-values, shares."""
-    from noream_eval.stats import paired_change
+    from noream_eval.stats.change import _paired_change
 
     fams = _family_means(changes)
     parts = [("all", fams["mean_baseline"], fams["mean_latest"], fams["mean_change"])]
@@ -244,7 +244,12 @@ def _summaries(changes: pd.DataFrame) -> list[dict[str, Any]]:
             "method": "",
         }
         if k >= 2:
-            res = paired_change(np.zeros(k), change).to_frame().set_index("term")
+            # only the Wilcoxon p-value is used: its interval is not searched for
+            res = (
+                _paired_change(np.zeros(k), change, hodges_lehmann_interval=False)
+                .to_frame()
+                .set_index("term")
+            )
             row.update(
                 ci_low=float(res.loc["mean_diff", "ci_low"]),
                 ci_high=float(res.loc["mean_diff", "ci_high"]),

@@ -222,8 +222,11 @@ class _Wilcoxon:
     notes: tuple[str, ...]
 
 
-def _wilcoxon(d: np.ndarray, conf_level: float) -> _Wilcoxon:
-    """Signed-rank test, Hodges-Lehmann estimate and interval of the differences d."""
+def _wilcoxon(d: np.ndarray, conf_level: float, *, interval: bool = True) -> _Wilcoxon:
+    """Signed-rank test, Hodges-Lehmann estimate and interval of the differences d.
+
+    With ``interval=False`` the asymptotic interval (a root search) is left NaN.
+    """
     from scipy import stats
 
     alpha = 1.0 - conf_level
@@ -270,6 +273,9 @@ def _wilcoxon(d: np.ndarray, conf_level: float) -> _Wilcoxon:
                 f"reach {conf_level:.4g} confidence; the interval shown (the widest possible) "
                 f"has confidence {1.0 - achieved:.4g}."
             )
+    elif not interval:
+        est = float(np.median(_walsh_averages(nz)))
+        lo = hi = math.nan
     else:
         est = float(np.median(_walsh_averages(nz)))
         z = stats.norm.ppf(1.0 - alpha / 2.0)
@@ -510,6 +516,19 @@ def paired_change(
     >>> paired_change("pre", "post", data=df).to_frame()["estimate"].round(3).tolist()
     [1.0, 1.5, 1.081, 1.0]
     """
+    return _paired_change(pre, post, data=data, conf_level=conf_level)
+
+
+def _paired_change(
+    pre: Any,
+    post: Any,
+    *,
+    data: pd.DataFrame | None = None,
+    conf_level: float = 0.95,
+    hodges_lehmann_interval: bool = True,
+) -> PairedChange:
+    """:func:`paired_change`; ``hodges_lehmann_interval=False`` leaves the Wilcoxon row's
+    asymptotic interval NaN (for callers that use only its p-value)."""
     from scipy import stats
 
     level = check_conf_level(conf_level)
@@ -603,7 +622,7 @@ def paired_change(
             )
         root_n = math.sqrt(n)
         k_av = sd_diff / (root_n * s_av)
-        wil = _wilcoxon(d, level)
+        wil = _wilcoxon(d, level, interval=hodges_lehmann_interval)
         details.extend(wil.notes)
         common = {"p_value": p_t, "statistic": t_stat, "df": df_t}
         rows = [
