@@ -22,8 +22,15 @@ again with every library loaded: the work itself, without imports. Wall
 are printed as min / median / max over the repeats; on a busy machine the CPU
 figures are the steadier ones.
 
+The modules are timed one after the other in one process
+(``NOREAM_EVAL_PROCESSES=1``). ``--processes 2`` times ``compute_all`` as the
+command runs it on a machine with two processors (s17 and wellbeing in a
+second process, see :mod:`noream_eval.metrics._parallel`): one ``compute_all``
+row, whose CPU column leaves out the second process's.
+
     python benchmarks/bench_metrics.py                          # the shipped sample, 5 repeats
     python benchmarks/bench_metrics.py --repeat 9 --warm
+    python benchmarks/bench_metrics.py --processes 2
     python benchmarks/bench_metrics.py --config path/to/evaluation.toml
 """
 
@@ -31,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -49,12 +57,15 @@ def mark(name):
     stages.append([name, t - t0, c - c0])
     t0, c0 = t, c
 config, warm = sys.argv[1], sys.argv[2] == "1"
+import os
 import noream_eval.cli, noream_eval.ingest.pipeline
 from noream_eval.config import load_config
 from noream_eval.ingest import load
 from noream_eval.metrics import MODULES, compute_all
 prefix = ""
-for name in (*MODULES, "promise"):  # each module's compute, timed as compute_all calls it
+by_module = os.environ["NOREAM_EVAL_PROCESSES"] == "1"
+for name in (*MODULES, "promise") if by_module else ():
+    # each module's compute, timed as compute_all calls it
     module = importlib.import_module("noream_eval.metrics." + name)
     def timed(*a, _f=module.compute, _name=name, **k):
         mark(prefix + "(between modules)")
@@ -69,7 +80,7 @@ def run():
     data = load(cfg)
     mark(prefix + "ingest")
     results = compute_all(data, cfg)
-    mark(prefix + "(between modules)")
+    mark(prefix + ("(between modules)" if by_module else "compute_all"))
     return results
 
 results = run()
@@ -83,9 +94,10 @@ print(json.dumps(stages))
 """
 
 
-def _once(config: Path, warm: bool) -> list[list]:
+def _once(config: Path, warm: bool, processes: int) -> list[list]:
     cmd = [sys.executable, "-c", _CHILD, str(config), "1" if warm else "0"]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    env = {**os.environ, "NOREAM_EVAL_PROCESSES": str(processes)}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -96,12 +108,18 @@ def main() -> None:
     ap.add_argument(
         "--warm", action="store_true", help="also time a second pass with libraries loaded"
     )
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="1 (default): each module timed; 2: compute_all as a whole, as the command runs it",
+    )
     args = ap.parse_args()
     walls: dict[str, list[float]] = {}
     cpus: dict[str, list[float]] = {}
     order: list[str] = []
     for i in range(args.repeat):
-        stages = _once(args.config, args.warm)
+        stages = _once(args.config, args.warm, args.processes)
         cold = [s for s in stages if not s[0].startswith("warm: ")]
         total_w, total_c = sum(s[1] for s in cold), sum(s[2] for s in cold)
         core = [s for s in cold if s[0] not in ("imports", "write results")]
