@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from noream_eval.ingest import normalise as nz
@@ -850,6 +850,13 @@ _DATE_PART = st.one_of(
 
 @settings(max_examples=120, deadline=None)
 @given(st.lists(_DATE_PART, min_size=1, max_size=6).map("".join))
+@example("3 Apr 2021")
+@example(" 3 April 21")
+@example("Apr 3, 2021")
+@example("03-Apr-21")
+@example("3 Apr \u0662\u0660\u0662\u0661")  # the year in Arabic-Indic digits
+@example("31/12/2021")
+@example("2021-4-3")
 def test_only_text_no_date_format_can_read_is_left_out(text):
     # _parse_date_strings puts a text through the numeric or the month-name formats only
     # when _could_be_dates allows it: that must never leave out a text a format reads.

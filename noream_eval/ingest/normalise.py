@@ -686,9 +686,11 @@ def _could_be_dates(texts: Any) -> tuple[np.ndarray, np.ndarray]:
     """Which texts a numeric date format, and which a month-name format, could read.
 
     Necessary conditions only: a digit in both cases; for the numeric formats no
-    letter and one of their separators; for the month-name formats a letter.
-    ``texts`` is a sequence of strings; Arrow-backed text that is all ASCII is
-    checked by Arrow (where a digit is 0-9 and a letter a-z or A-Z).
+    letter and one of their separators; for the month-name formats a letter and,
+    at the end, the year: a run of exactly 2 or 4 digits (each of these formats
+    ends with its year after a space, a hyphen or a comma). ``texts`` is a
+    sequence of strings; Arrow-backed text that is all ASCII is checked by Arrow
+    (where a digit is 0-9 and a letter a-z or A-Z).
     """
     from noream_eval._arrow import arrow_strings, is_arrow_text
 
@@ -703,7 +705,8 @@ def _could_be_dates(texts: Any) -> tuple[np.ndarray, np.ndarray]:
                 return np.asarray(pc.fill_null(found, False), dtype=bool)
 
             digit, letter = has("[0-9]"), has("[A-Za-z]")
-            return digit & ~letter & has("[-/.]"), digit & letter
+            year_end = has(r"(^|[^0-9])([0-9]{2}|[0-9]{4})\s*$")
+            return digit & ~letter & has("[-/.]"), digit & letter & year_end
     n = len(texts)
     numeric = np.zeros(n, dtype=bool)
     named = np.zeros(n, dtype=bool)
@@ -711,10 +714,14 @@ def _could_be_dates(texts: Any) -> tuple[np.ndarray, np.ndarray]:
         if not any(ch.isdigit() for ch in t):
             continue
         if any(ch.isalpha() for ch in t):
-            named[i] = True
+            named[i] = _YEAR_END.search(t) is not None
         elif "-" in t or "/" in t or "." in t:
             numeric[i] = True
     return numeric, named
+
+
+#: A run of exactly 2 or 4 digits (any script, as strptime reads them) ending the text.
+_YEAR_END = re.compile(r"(?:^|\D)(?:\d\d|\d\d\d\d)\s*$")
 
 
 def _parse_date_strings(u: pd.Series, dayfirst: bool) -> tuple[np.ndarray, np.ndarray]:
