@@ -675,11 +675,12 @@ def _serials_to_dates(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_supported(stamps: pd.Series, problems: np.ndarray) -> np.ndarray:
     """datetime64[ns] values (midnight) of parsed stamps; problems updated in place."""
-    stamps = stamps.astype("datetime64[us]")
-    outside = ((stamps < _SUPPORTED_MIN) | (stamps > _SUPPORTED_MAX)).to_numpy(dtype=bool)
+    us = stamps.astype("datetime64[us]").to_numpy()
+    outside = (us < _SUPPORTED_MIN.to_datetime64()) | (us > _SUPPORTED_MAX.to_datetime64())
     problems[outside] = REASON_DATE_SUPPORTED
-    stamps = stamps.mask(outside)
-    return stamps.dt.normalize().astype("datetime64[ns]").to_numpy()
+    day = us.astype("datetime64[D]")  # midnight: numpy rounds down, as normalize does
+    day[outside] = np.datetime64("NaT")
+    return day.astype("datetime64[ns]")
 
 
 def _could_be_dates(texts: Any) -> tuple[np.ndarray, np.ndarray]:
