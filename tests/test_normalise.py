@@ -280,6 +280,23 @@ def test_parse_dates_out_of_supported_range() -> None:
     assert out.values.isna().all()
 
 
+def test_parse_dates_edges_of_the_supported_range_and_times_before_1970() -> None:
+    raw = _obj(
+        [
+            dt.datetime(1677, 12, 31, 23, 59),
+            dt.datetime(1678, 1, 1, 0, 0, 1),
+            dt.datetime(1969, 12, 31, 23, 30),
+            dt.datetime(2261, 12, 31, 23, 59),
+            dt.datetime(2262, 1, 1),
+        ]
+    )
+    out = parse_dates(raw)  # the time of day is dropped: 1969-12-31 23:30 is 1969-12-31
+    assert out.values.isna().tolist() == [True, False, False, True, True]
+    assert out.values.iloc[1:3].tolist() == [D("1678-01-01"), D("1969-12-31")]
+    supported = (out.problems == nz.REASON_DATE_SUPPORTED).tolist()
+    assert supported == [True, False, False, True, True]
+
+
 def test_parse_dates_typed_inputs_and_index() -> None:
     idx = pd.Index([10, 10, 3], name="row")
     s = pd.Series([D("2021-04-03 12:00"), pd.NaT, D("2020-01-01")], index=idx)
