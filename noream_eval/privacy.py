@@ -471,16 +471,12 @@ def _text_days(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def _token_re() -> re.Pattern[str]:
     """Runs of letters, digits and combining marks (so Indic and stacked-accent
     names stay one token)."""
-    ranges, start, prev = [], None, -2
-    for cp in [*range(0x300, 0x20000), *range(0xE0100, 0xE01F0)]:
-        if unicodedata.category(chr(cp)).startswith("M"):
-            if cp != prev + 1:
-                if start is not None:
-                    ranges.append((start, prev))
-                start = cp
-            prev = cp
-    if start is not None:
-        ranges.append((start, prev))
+    ranges = []
+    for lo, hi in ((0x300, 0x20000), (0xE0100, 0xE01F0)):
+        # one letter per code point (M for a mark), then the runs of M: fast enough to
+        # do on every start
+        kinds = "".join([c[0] for c in map(unicodedata.category, map(chr, range(lo, hi)))])
+        ranges += [(lo + m.start(), lo + m.end() - 1) for m in re.finditer("M+", kinds)]
     marks = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
     return re.compile(rf"(?:[^\W_]|[{marks}])+")
 

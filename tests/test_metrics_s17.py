@@ -741,6 +741,37 @@ def test_fast_risk_matches_kaplan_meier(obs, horizon):
     assert (np.isnan(fast) and np.isnan(ref)) or fast == pytest.approx(ref, abs=1e-12)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.integers(0, 500), st.booleans(), st.integers(-50, 900)),
+        min_size=2,
+        max_size=25,
+    ),
+    st.sampled_from(["data", "config"]),
+    st.integers(0, 2**32 - 1),
+)
+def test_scenario_of_many_resamples_matches_one_at_a_time(fams, source, seed):
+    frame = pd.DataFrame(
+        {
+            "programme": [int(f[0]) for f in fams],
+            "duration": [float(f[1]) for f in fams],
+            "event": [float(f[2]) for f in fams],
+            "net": [float(f[3]) for f in fams],
+            "grants": [float(f[3] % 7) for f in fams],
+        },
+        columns=list(C._FRAME),
+    )
+    inp = C._Inputs(frame, "noream", "comparison", 24000.0, source, 1000.0, 300.0, 25.0)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(frame), size=(40, len(frame)))
+    idx[0] = idx[0, 0]  # one family drawn every time
+    many = C._net_many(frame, inp, idx)
+    one = np.array([C._net(frame.iloc[row], inp)["net"] for row in idx])
+    assert np.array_equal(np.isnan(many), np.isnan(one))
+    assert np.allclose(many, one, rtol=1e-12, atol=1e-9, equal_nan=True)
+
+
 # --------------------------------------------------------------- compute / docs
 
 

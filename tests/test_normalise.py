@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from noream_eval.ingest import normalise as nz
@@ -278,6 +278,23 @@ def test_parse_dates_out_of_supported_range() -> None:
     out = parse_dates(_obj([dt.date(1, 1, 1), dt.date(9999, 12, 31), "01/01/1600"]))
     assert (out.problems == nz.REASON_DATE_SUPPORTED).all()
     assert out.values.isna().all()
+
+
+def test_parse_dates_edges_of_the_supported_range_and_times_before_1970() -> None:
+    raw = _obj(
+        [
+            dt.datetime(1677, 12, 31, 23, 59),
+            dt.datetime(1678, 1, 1, 0, 0, 1),
+            dt.datetime(1969, 12, 31, 23, 30),
+            dt.datetime(2261, 12, 31, 23, 59),
+            dt.datetime(2262, 1, 1),
+        ]
+    )
+    out = parse_dates(raw)  # the time of day is dropped: 1969-12-31 23:30 is 1969-12-31
+    assert out.values.isna().tolist() == [True, False, False, True, True]
+    assert out.values.iloc[1:3].tolist() == [D("1678-01-01"), D("1969-12-31")]
+    supported = (out.problems == nz.REASON_DATE_SUPPORTED).tolist()
+    assert supported == [True, False, False, True, True]
 
 
 def test_parse_dates_typed_inputs_and_index() -> None:
@@ -838,3 +855,39 @@ def test_rowwise_arrow_paths_equal_per_value_paths(cells):
     assert [None if pd.isna(v) else v for v in got] == [
         None if pd.isna(v) else v for v in expected_refs
     ]
+
+
+_DATE_PART = st.one_of(
+    st.sampled_from(["03", "3", "12", "31", "2021", "21", "00", "1899", "Apr", "April", "sept"]),
+    st.sampled_from(["May", "MAY", "Jun", "٣", "０３", "+", "T", ":", "Z", "@", "x", "QQ"]),
+    st.sampled_from(["/", "-", ".", " ", ", ", "\t", "–"]),
+    st.text(max_size=2),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(_DATE_PART, min_size=1, max_size=6).map("".join))
+@example("3 Apr 2021")
+@example(" 3 April 21")
+@example("Apr 3, 2021")
+@example("03-Apr-21")
+@example("3 Apr \u0662\u0660\u0662\u0661")  # the year in Arabic-Indic digits
+@example("31/12/2021")
+@example("2021-4-3")
+def test_only_text_no_date_format_can_read_is_left_out(text):
+    # _parse_date_strings puts a text through the numeric or the month-name formats only
+    # when _could_be_dates allows it: that must never leave out a text a format reads.
+    numeric, named = nz._could_be_dates([text])
+    # Arrow's checks of ASCII text give the same answers
+    by_arrow = nz._could_be_dates(pd.Series([text, "x"], dtype="str"))
+    assert (by_arrow[0][0], by_arrow[1][0]) == (numeric[0], named[0])
+    for fmt in (*nz._ISO_FORMATS, *nz._DAYFIRST_FORMATS, *nz._MONTHFIRST_FORMATS):
+        if pd.notna(pd.to_datetime(pd.Series([text]), format=fmt, errors="coerce")[0]):
+            assert numeric[0], (text, fmt)
+    for fmt in nz._TEXT_MONTH_FORMATS:
+        try:
+            read = pd.to_datetime(pd.Series([text]), format=fmt, errors="coerce")[0]
+        except KeyError:  # pandas: a case-folded month name it cannot look up
+            read = pd.NaT
+        if pd.notna(read):
+            assert named[0], (text, fmt)

@@ -837,3 +837,20 @@ def test_dob_and_reference_cues_are_kept() -> None:
         == "DOB: [redacted] and HO ref: [redacted]"
     )
     assert scrub_patterns("born 12 Nov 2010") == "born [redacted]"
+
+
+def test_token_pattern_holds_every_combining_mark_range():
+    # The token pattern's mark ranges are the runs of code points of category M*.
+    from noream_eval.privacy import _token_re
+
+    ranges, start, prev = [], None, -2
+    for cp in [*range(0x300, 0x20000), *range(0xE0100, 0xE01F0)]:
+        if unicodedata.category(chr(cp)).startswith("M"):
+            if cp != prev + 1:
+                if start is not None:
+                    ranges.append((start, prev))
+                start = cp
+            prev = cp
+    ranges.append((start, prev))
+    marks = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    assert _token_re().pattern == rf"(?:[^\W_]|[{marks}])+"

@@ -760,3 +760,48 @@ def test_effect_size_limit_beyond_the_noncentral_t_tail_is_missing_not_an_error(
     assert res.loc["d_z", "estimate"] == pytest.approx(-4.949747, rel=1e-6)
     assert np.isfinite(res.loc["d_z", "ci_low"]) and np.isnan(res.loc["d_z", "ci_high"])
     assert res.loc["mean_diff", "ci_low"] < -0.875 < res.loc["mean_diff", "ci_high"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-6, 6), min_size=1, max_size=60),
+    st.sampled_from([1.0, 2.0, 3.0]),
+    st.floats(-4, 4, allow_nan=False),
+)
+def test_signed_rank_z_ranks_as_scipy_does(values, scale, shift):
+    # The interval search evaluates z many times, so it ranks per tie group; the ranks
+    # must be exactly scipy's average ranks (here with many ties and zeros).
+    from noream_eval.stats.change import _signed_rank_z
+
+    x = np.array(values, dtype=float) / scale
+    xd = x - shift
+    xd = xd[xd != 0]
+    got = _signed_rank_z(x, shift)
+    if len(xd) == 0:
+        assert math.isnan(got)
+        return
+    ranks = stats.rankdata(np.abs(xd))
+    n = len(xd)
+    zd = float(ranks[xd > 0].sum()) - n * (n + 1) / 4.0
+    _, ties = np.unique(ranks, return_counts=True)
+    var = n * (n + 1) * (2 * n + 1) / 24.0 - float(np.sum(ties**3 - ties)) / 48.0
+    want = math.nan if var <= 0 else (zd - math.copysign(0.5, zd) * (zd != 0)) / math.sqrt(var)
+    assert (math.isnan(got) and math.isnan(want)) or got == want
+
+
+@pytest.mark.parametrize("n", [12, 80])  # tied scores: the asymptotic interval
+def test_without_the_hodges_lehmann_interval_only_that_interval_is_missing(n):
+    # Domain summaries use only the Wilcoxon p-value and skip the interval's root search.
+    from noream_eval.stats.change import _paired_change
+
+    rng = np.random.default_rng(n)
+    pre = rng.integers(1, 6, n).astype(float)
+    post = pre + rng.integers(-1, 3, n)
+    full = paired_change(pre, post).to_frame().set_index("term")
+    short = _paired_change(pre, post, hodges_lehmann_interval=False).to_frame().set_index("term")
+    cols = ["ci_low", "ci_high"]
+    pd.testing.assert_frame_equal(short.drop(index="wilcoxon"), full.drop(index="wilcoxon"))
+    pd.testing.assert_series_equal(
+        short.loc["wilcoxon"].drop(cols), full.loc["wilcoxon"].drop(cols)
+    )
+    assert short.loc["wilcoxon", cols].isna().all() and full.loc["wilcoxon", cols].notna().all()

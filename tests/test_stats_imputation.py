@@ -313,6 +313,26 @@ def test_completed_data_passed_to_analysis():
     )
 
 
+def test_complete_imputation_variables_reach_the_analysis_as_numbers():
+    # Complete variables are passed on as float64 (their values unchanged), whatever
+    # their dtype; a complete float64 column is passed on as it is.
+    data, _ = mar_data(80, seed=5)
+    data["k"] = np.arange(80) % 4  # int64, complete
+    data["b"] = np.arange(80) % 3 == 0  # bool, complete
+    seen: list[pd.DataFrame] = []
+
+    def capture(d: pd.DataFrame) -> pd.DataFrame:
+        seen.append(d)
+        return mean_of("y")(d)
+
+    multiple_imputation(data, analysis=capture, m=2, seed=1, variables=["x", "y", "k", "b"])
+    for d in seen:
+        assert d[["x", "y", "k", "b"]].dtypes.tolist() == [np.float64] * 4
+        np.testing.assert_array_equal(d["k"], data["k"].astype(float))
+        np.testing.assert_array_equal(d["b"], data["b"].astype(float))
+        np.testing.assert_array_equal(d["x"], data["x"])
+
+
 def test_seed_reproduces_and_is_recorded():
     data, _ = mar_data(100, seed=5)
     a = multiple_imputation(data, analysis=mean_of("y"), m=4, seed=7).to_frame()

@@ -854,3 +854,24 @@ def test_coverage_newey_west():
     )
     assert 0.93 <= level <= 0.97
     assert 0.93 <= cf <= 0.97
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-50, 50, allow_nan=False), min_size=5, max_size=120),
+    st.integers(1, 10),
+)
+def test_ljung_box_is_statsmodels_acorr_ljungbox_exactly(values, lags):
+    # its_fit computes the test itself (importing statsmodels' time-series module costs
+    # a tenth of a second); the numbers must be statsmodels' to the last bit.
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+
+    from noream_eval.stats.its import _ljung_box
+
+    x = np.array(values) + np.linspace(0, 1, len(values))  # never constant
+    lags = min(lags, len(x) - 1)
+    want = acorr_ljungbox(x, lags=lags, return_df=True)
+    q, p = _ljung_box(x, lags)
+    assert want.index.tolist() == list(range(1, lags + 1))
+    assert np.array_equal(q, want["lb_stat"].to_numpy())
+    assert np.array_equal(p, want["lb_pvalue"].to_numpy(), equal_nan=True)

@@ -196,6 +196,10 @@ def normalise_fields(
     return work, wide
 
 
+#: Rows on which a column is recognised as holding dates of birth.
+_HEAD = 1000
+
+
 def _birth_dates(profile: SourceProfile, frame: pd.DataFrame) -> dict[str, pd.Series]:
     """Dates of birth in the row's identifier columns, by raw column.
 
@@ -208,16 +212,23 @@ def _birth_dates(profile: SourceProfile, frame: pd.DataFrame) -> dict[str, pd.Se
     out = {}
     for col in dict.fromkeys(cols):
         s = frame[col]
-        filled = s[~nz.is_blank(s).to_numpy()]
-        # a names or phones column is recognised on its first rows (as plain values: a
-        # categorical would bring every category of the column along)
-        head = pd.Series(filled.iloc[:1000].to_numpy(dtype=object), dtype=object)
-        if (
-            not len(head)
-            or nz.parse_dates(head, dayfirst=profile.dayfirst).values.isna().mean() > 0.5
-        ):
+        blank = nz.is_blank(s).to_numpy()
+        filled = s[~blank]
+        if not len(filled):
             continue
-        parsed = nz.parse_dates(s, dayfirst=profile.dayfirst).values
+        if len(filled) <= _HEAD:
+            # the first rows are all the rows: the column is parsed once (each cell's
+            # date depends on that cell only)
+            parsed = nz.parse_dates(s, dayfirst=profile.dayfirst).values
+            if parsed[~blank].isna().mean() > 0.5:
+                continue
+        else:
+            # a names or phones column is recognised on its first rows (as plain values:
+            # a categorical would bring every category of the column along)
+            head = pd.Series(filled.iloc[:_HEAD].to_numpy(dtype=object), dtype=object)
+            if nz.parse_dates(head, dayfirst=profile.dayfirst).values.isna().mean() > 0.5:
+                continue
+            parsed = nz.parse_dates(s, dayfirst=profile.dayfirst).values
         if parsed.notna().sum() > len(filled) / 2:
             out[col] = parsed
     return out

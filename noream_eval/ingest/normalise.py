@@ -41,6 +41,7 @@ import itertools
 import numbers
 import re
 import unicodedata
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -361,15 +362,11 @@ def _cells_of_codes(s: pd.Series) -> _Cells:
     once), so a column of millions of cells costs one pass over its codes.
     """
     codes = s.cat.codes.to_numpy()
-    raw = _as_str_series(s.cat.categories)
-    stripped = raw.str.replace("\u00a0", " ", regex=False).str.strip()
-    merged, uniques = pd.factorize(stripped)
-    uniques = _as_str_series(uniques).reset_index(drop=True)
+    merged, uniques, empty = _category_texts(s.cat.categories)
     cell = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1)
-    empty = np.flatnonzero(uniques.eq("").to_numpy(dtype=bool, na_value=False))
     blank = cell < 0
-    if len(empty):
-        blank |= cell == empty[0]
+    if empty >= 0:
+        blank |= cell == empty
     text_pos = np.flatnonzero(~blank)
     nothing = np.empty(0, dtype=np.intp)
     return _Cells(
@@ -385,6 +382,37 @@ def _cells_of_codes(s: pd.Series) -> _Cells:
         dates=np.empty(0, dtype=object),
         other_pos=nothing,
     )
+
+
+#: The stripped distinct strings of categories (see :func:`_category_texts`), by the
+#: id of the categories' Index; an entry goes when its Index is freed.
+_TEXTS_OF_CATEGORIES: dict[int, tuple[weakref.ref, np.ndarray, pd.Series, int]] = {}
+
+
+def _category_texts(categories: pd.Index) -> tuple[np.ndarray, pd.Series, int]:
+    """Stripped distinct strings of a categorical's categories (str dtype, RangeIndex),
+    the row of each category among them, and the row of ``""`` (-1 if none).
+
+    A raw column is read several times (blank rows, identifiers, its field), so the
+    work is done once per categories Index, which pandas never changes in place.
+    """
+    key = id(categories)
+    hit = _TEXTS_OF_CATEGORIES.get(key)
+    if hit is not None and hit[0]() is categories:
+        return hit[1], hit[2], hit[3]
+    raw = _as_str_series(categories)
+    stripped = raw.str.replace("\u00a0", " ", regex=False).str.strip()
+    merged, uniques = pd.factorize(stripped)
+    uniques = _as_str_series(uniques).reset_index(drop=True)
+    empty = np.flatnonzero(uniques.eq("").to_numpy(dtype=bool, na_value=False))
+    found = (merged, uniques, int(empty[0]) if len(empty) else -1)
+
+    def forget(ref: weakref.ref, key: int = key) -> None:
+        if _TEXTS_OF_CATEGORIES.get(key, (None,))[0] is ref:
+            del _TEXTS_OF_CATEGORIES[key]
+
+    _TEXTS_OF_CATEGORIES[key] = (weakref.ref(categories, forget), *found)
+    return found
 
 
 def _date_text(values: np.ndarray) -> np.ndarray:
@@ -647,11 +675,54 @@ def _serials_to_dates(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_supported(stamps: pd.Series, problems: np.ndarray) -> np.ndarray:
     """datetime64[ns] values (midnight) of parsed stamps; problems updated in place."""
-    stamps = stamps.astype("datetime64[us]")
-    outside = ((stamps < _SUPPORTED_MIN) | (stamps > _SUPPORTED_MAX)).to_numpy(dtype=bool)
+    us = stamps.astype("datetime64[us]").to_numpy()
+    outside = (us < _SUPPORTED_MIN.to_datetime64()) | (us > _SUPPORTED_MAX.to_datetime64())
     problems[outside] = REASON_DATE_SUPPORTED
-    stamps = stamps.mask(outside)
-    return stamps.dt.normalize().astype("datetime64[ns]").to_numpy()
+    day = us.astype("datetime64[D]")  # midnight: numpy rounds down, as normalize does
+    day[outside] = np.datetime64("NaT")
+    return day.astype("datetime64[ns]")
+
+
+def _could_be_dates(texts: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Which texts a numeric date format, and which a month-name format, could read.
+
+    Necessary conditions only: a digit in both cases; for the numeric formats no
+    letter and one of their separators; for the month-name formats a letter and,
+    at the end, the year: a run of exactly 2 or 4 digits (each of these formats
+    ends with its year after a space, a hyphen or a comma). ``texts`` is a
+    sequence of strings; Arrow-backed text that is all ASCII is checked by Arrow
+    (where a digit is 0-9 and a letter a-z or A-Z).
+    """
+    from noream_eval._arrow import arrow_strings, is_arrow_text
+
+    if isinstance(texts, pd.Series) and is_arrow_text(texts) and len(texts):
+        import pyarrow.compute as pc
+
+        arr = arrow_strings(texts)
+        if pc.all(pc.string_is_ascii(arr)).as_py():
+
+            def has(pattern: str) -> np.ndarray:
+                found = pc.match_substring_regex(arr, pattern)
+                return np.asarray(pc.fill_null(found, False), dtype=bool)
+
+            digit, letter = has("[0-9]"), has("[A-Za-z]")
+            year_end = has(r"(^|[^0-9])([0-9]{2}|[0-9]{4})\s*$")
+            return digit & ~letter & has("[-/.]"), digit & letter & year_end
+    n = len(texts)
+    numeric = np.zeros(n, dtype=bool)
+    named = np.zeros(n, dtype=bool)
+    for i, t in enumerate(texts):
+        if not any(ch.isdigit() for ch in t):
+            continue
+        if any(ch.isalpha() for ch in t):
+            named[i] = _YEAR_END.search(t) is not None
+        elif "-" in t or "/" in t or "." in t:
+            numeric[i] = True
+    return numeric, named
+
+
+#: A run of exactly 2 or 4 digits (any script, as strptime reads them) ending the text.
+_YEAR_END = re.compile(r"(?:^|\D)(?:\d\d|\d\d\d\d)\s*$")
 
 
 def _parse_date_strings(u: pd.Series, dayfirst: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -669,14 +740,21 @@ def _parse_date_strings(u: pd.Series, dayfirst: bool) -> tuple[np.ndarray, np.nd
         parsed[serial] = days
         d_problems[serial] = serial_problems
     todo = ~serial
+    # Only text a format could read is put through it (the dates found are the same):
+    # every format reads a day or a year in digits; the numeric ones read nothing but
+    # digits and their separators (- / .), the others a month's name (letters).
+    numeric, named = _could_be_dates(d)
     middle = _DAYFIRST_FORMATS if dayfirst else _MONTHFIRST_FORMATS
     for fmt in (*_ISO_FORMATS, *middle, *_TEXT_MONTH_FORMATS):
         if not todo.any():
             break
-        attempt = pd.to_datetime(d[todo], format=fmt, errors="coerce")
+        can = todo & (named if fmt in _TEXT_MONTH_FORMATS else numeric)
+        if not can.any():
+            continue
+        attempt = pd.to_datetime(d[can], format=fmt, errors="coerce")
         hit = attempt.notna().to_numpy(dtype=bool)
         if hit.any():
-            where = np.flatnonzero(todo)[hit]
+            where = np.flatnonzero(can)[hit]
             parsed.iloc[where] = attempt[hit].astype("datetime64[us]").to_numpy()
             d_problems[where] = ""
             todo[where] = False

@@ -139,12 +139,13 @@ def _run(cfg: EvaluationConfig, scrubber: Scrubber, say: Say) -> EvaluationData:
 
     say("deriving s17 episodes")
     tables["s17_episodes"] = s17_episodes(
-        tables.get("payments", empty_table("payments")),
+        tables["payments"] if "payments" in tables else empty_table("payments"),
         gap_days=int(cfg.parameters["episode_gap_days"]),
         data_cut=cfg.data_cut,
     )
     for name in TABLES:
-        tables.setdefault(name, empty_table(name))
+        if name not in tables:  # an empty table is built only for a table not built above
+            tables[name] = empty_table(name)
     warn_empty(prepared, tables, warn)
     say("writing the rejects table")
     report = ingest_report(prepared)

@@ -1,29 +1,46 @@
-"""Validation of canonical tables with pandera, all failures collected at once."""
+"""Validation of canonical tables, all failures collected at once.
+
+The rules are those of the pandera schema :func:`schema_for` builds. A table
+with the canonical columns in order (every table ingest builds) is checked
+here directly, with the failures pandera would report in pandera's order,
+which spares loading pandera (a quarter to half a second) on every run; any
+other table goes through pandera itself, which names what is malformed.
+"""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from noream_eval.schema import TABLES, Field
 
 __all__ = ["schema_for", "validate_table"]
 
+_EARLIEST = pd.Timestamp("1900-01-01")
+
+
+def _rules(field: Field) -> list[tuple[Callable[[Any, Any], Any], Any, str]]:
+    """The field's checks in order: (comparison a value must pass, bound, error text)."""
+    rules: list[tuple[Callable[[Any, Any], Any], Any, str]] = []
+    if field.min_value is not None:
+        rules.append((operator.ge, field.min_value, f"{field.name} >= {field.min_value:g}"))
+    if field.max_value is not None:
+        rules.append((operator.le, field.max_value, f"{field.name} <= {field.max_value:g}"))
+    if field.kind == "date":
+        rules.append((operator.ge, _EARLIEST, f"{field.name} on or after 1900-01-01"))
+    return rules
+
 
 def _checks(field: Field) -> list:
     import pandera.pandas as pa
 
-    checks = []
-    if field.min_value is not None:
-        checks.append(pa.Check.ge(field.min_value, error=f"{field.name} >= {field.min_value:g}"))
-    if field.max_value is not None:
-        checks.append(pa.Check.le(field.max_value, error=f"{field.name} <= {field.max_value:g}"))
-    if field.kind == "date":
-        checks.append(
-            pa.Check.ge(pd.Timestamp("1900-01-01"), error=f"{field.name} on or after 1900-01-01")
-        )
-    return checks
+    make = {operator.ge: pa.Check.ge, operator.le: pa.Check.le}
+    return [make[op](bound, error=error) for op, bound, error in _rules(field)]
 
 
 @cache
@@ -70,6 +87,49 @@ def validate_table(table: str, df: pd.DataFrame) -> pd.DataFrame:
         For failures that are not about particular rows (a missing or extra
         column): these are bugs in a source profile or in the caller.
     """
+    spec = TABLES[table]
+    if list(df.columns) == spec.columns:
+        try:
+            return _failures(spec.fields, df)
+        except (TypeError, ValueError):  # values that cannot be compared: pandera says why
+            pass
+    return _validate_with_pandera(table, df)
+
+
+def _failures(fields: tuple[Field, ...], df: pd.DataFrame) -> pd.DataFrame:
+    """Row failures as pandera reports them: by column; missing values, then each check."""
+    labels = df.index.to_numpy()
+    index: list[np.ndarray] = []
+    column: list[str] = []
+    reason: list[np.ndarray] = []
+    for f in fields:
+        col = df[f.name]
+        present = col.notna().to_numpy(dtype=bool)
+        found = []
+        if f.required:
+            found.append((~present, f"required value missing in {f.name}"))
+        for op, bound, error in _rules(f):
+            passed = op(col, bound)
+            passed = np.asarray(passed.astype("boolean").fillna(True), dtype=bool)
+            found.append((present & ~passed, f"failed check {error}"))
+        for bad, why in found:
+            at = labels[bad]
+            if len(at):
+                index.append(at)
+                column += [f.name] * len(at)
+                reason.append(np.full(len(at), why, dtype=object))
+    if not index:
+        return pd.DataFrame({"index": pd.Series(dtype=int), "column": [], "reason": []})
+    return pd.DataFrame(
+        {
+            "index": np.concatenate(index).astype(int),
+            "column": np.array(column, dtype=object),
+            "reason": np.concatenate(reason),
+        }
+    ).drop_duplicates()
+
+
+def _validate_with_pandera(table: str, df: pd.DataFrame) -> pd.DataFrame:
     import pandera.errors as pe
 
     from noream_eval.errors import ValidationError

@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 import importlib
-import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -69,10 +68,8 @@ def compute_all(
         identical values, say) are not shown: they are counted in the table
         ``computation_warnings`` (``module``, ``category``, ``message``, ``count``).
     """
-    import numpy as np
-
-    from noream_eval.metrics.core import Settings, indicator_table
-    from noream_eval.metrics.results import Results
+    from noream_eval.metrics._reuse import run_scope
+    from noream_eval.metrics.core import Settings
 
     if config is None:
         settings = Settings.from_data(data)
@@ -80,17 +77,25 @@ def compute_all(
         settings = config
     else:
         settings = Settings.from_config(config)
+    with run_scope():  # tables several modules need are built once
+        return _compute_all(data, settings, progress)
+
+
+def _compute_all(
+    data: EvaluationData, settings: Settings, progress: Callable[[str], None] | None
+) -> Results:
+    import numpy as np
+
+    from noream_eval.metrics._parallel import compute_modules
+    from noream_eval.metrics.core import indicator_table
+    from noream_eval.metrics.results import Results
+
     rows: list[dict[str, Any]] = []
     tables: dict[str, Any] = {}
     caught: list[tuple[str, str, str]] = []
-    for name in MODULES:
-        if progress is not None:
-            progress(f"computing {name.replace('_', ' ')}")
-        module = importlib.import_module(f"noream_eval.metrics.{name}")
-        with warnings.catch_warnings(record=True) as seen:
-            warnings.simplefilter("always")
-            part = module.compute(data, settings)
-        caught += [(name, w.category.__name__, str(w.message)) for w in seen]
+    # the modules are independent: two of them may be computed in a second process
+    for name, (part, seen) in compute_modules(MODULES, data, settings, progress).items():
+        caught += [(name, category, message) for category, message in seen]
         rows.extend(part.indicators)
         clash = set(part.tables) & set(tables)
         if clash:

@@ -150,12 +150,13 @@ def directorates_by_quarter(meetings: pd.DataFrame, *, data_cut: Any) -> pd.Data
 
 def _poisson_trend(y: np.ndarray, years: np.ndarray, consult: np.ndarray | None) -> dict:
     """Poisson GLM log E[y] = a + b years (+ c consultation), HC1 sandwich errors."""
-    import statsmodels.api as sm
     from scipy import stats
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     cols = [np.ones_like(years), years] + ([consult] if consult is not None else [])
     x = np.column_stack(cols)
-    fit = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HC0")
+    fit = GLM(y, x, family=families.Poisson()).fit(cov_type="HC0")
     n, k = x.shape
     # HC1 = HC0 * n / (n - k), as sandwich::vcovHC(type = "HC1"); statsmodels' GLM "HC1"
     # does not rescale.

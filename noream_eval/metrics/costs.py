@@ -635,6 +635,59 @@ def _risk_at(duration: np.ndarray, event: np.ndarray, horizon: float) -> float:
     return 1.0 - surv
 
 
+def _risk_at_many(
+    duration: np.ndarray, event: np.ndarray, counts: np.ndarray, horizon: float
+) -> np.ndarray:
+    """:func:`_risk_at` of many resamples: row r holds unit i ``counts[r, i]`` times."""
+    risk = np.full(counts.shape[0], np.nan)
+    if len(duration) == 0:
+        return risk
+    times = np.unique(duration)
+    order = np.argsort(duration, kind="stable")
+    starts = np.searchsorted(duration[order], times)
+    c = counts[:, order]
+    at_time = np.add.reduceat(c, starts, axis=1)  # units at each distinct time
+    events = np.add.reduceat(c * event[order], starts, axis=1)
+    at_risk = np.cumsum(at_time[:, ::-1], axis=1)[:, ::-1]
+    keep = times <= horizon
+    present = at_time[:, keep] > 0  # times that occur in the resample
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(present, 1.0 - events[:, keep] / at_risk[:, keep], 1.0)
+    surv = np.prod(factor, axis=1)
+    seen = at_time > 0
+    last = times[len(times) - 1 - np.argmax(seen[:, ::-1], axis=1)]  # longest time drawn
+    any_seen = seen.any(axis=1)
+    ok = any_seen & ~((last < horizon) & (surv > 0))
+    risk[ok] = 1.0 - surv[ok]
+    return risk
+
+
+def _net_many(frame: pd.DataFrame, inp: _Inputs, idx: np.ndarray) -> np.ndarray:
+    """``_net(frame.iloc[row], inp)["net"]`` for each row of ``idx`` (resamples by families)."""
+    horizon = SCENARIO_MONTHS * DAYS_PER_MONTH
+    arr = frame.to_numpy(dtype=float)  # columns as in _FRAME
+    prog = arr[:, 0] == 1
+    dur, ev, net, grants = arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4]
+    r, n = idx.shape[0], len(arr)
+    # counts[r, i]: how often resample r drew family i
+    flat = (np.arange(r)[:, None] * n + idx).ravel()
+    counts = np.bincount(flat, minlength=r * n).reshape(r, n).astype(float)
+    risk_comparison = _risk_at_many(dur[~prog], ev[~prog], counts[:, ~prog], horizon)
+    risk_programme = _risk_at_many(dur[prog], ev[prog], counts[:, prog], horizon)
+    risk_difference = risk_comparison - risk_programme
+    escalations_avoided = risk_difference * counts[:, prog].sum(axis=1)
+    if inp.cost_source == "data":
+        escalated = ~prog & (ev == 1)
+        k = counts[:, escalated].sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            case_cost = np.where(k > 0, counts[:, escalated] @ net[escalated] / k, np.nan)
+    else:
+        case_cost = np.full(r, inp.case_cost_config)
+    gross_saving = escalations_avoided * case_cost
+    paid = counts[:, prog] @ grants[prog] + inp.grants_outside
+    return gross_saving - (paid + inp.staff + inp.other)
+
+
 #: Columns of the scenario's per-family frame, in this order.
 _FRAME = ("programme", "duration", "event", "net", "grants")
 
@@ -936,11 +989,11 @@ def _scenario(
     )
     lo = hi = np.nan
     if bootstrap:
-        from noream_eval.stats import bootstrap_ci
+        from noream_eval.stats.resampling import _Batched, bootstrap_ci
 
         try:
             res = bootstrap_ci(
-                lambda d: _net(d, inp)["net"],
+                _Batched(lambda d: _net(d, inp)["net"], lambda d, idx: _net_many(d, inp, idx)),
                 inp.frame,
                 strata="programme",
                 seed=seed,

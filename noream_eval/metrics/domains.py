@@ -212,7 +212,7 @@ def _cc_text(c: Mapping[str, int], k: int) -> str:
 
 def _summaries(changes: pd.DataFrame) -> list[dict[str, Any]]:
     """Per domain and for the family average: n, means, t interval, p-values, shares."""
-    from noream_eval.stats import paired_change
+    from noream_eval.stats.change import _paired_change
 
     fams = _family_means(changes)
     parts = [("all", fams["mean_baseline"], fams["mean_latest"], fams["mean_change"])]
@@ -244,7 +244,12 @@ def _summaries(changes: pd.DataFrame) -> list[dict[str, Any]]:
             "method": "",
         }
         if k >= 2:
-            res = paired_change(np.zeros(k), change).to_frame().set_index("term")
+            # only the Wilcoxon p-value is used: its interval is not searched for
+            res = (
+                _paired_change(np.zeros(k), change, hodges_lehmann_interval=False)
+                .to_frame()
+                .set_index("term")
+            )
             row.update(
                 ci_low=float(res.loc["mean_diff", "ci_low"]),
                 ci_high=float(res.loc["mean_diff", "ci_high"]),
@@ -258,7 +263,10 @@ def _summaries(changes: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _summary_frame(changes: pd.DataFrame) -> pd.DataFrame:
+def _summary_frame(
+    changes: pd.DataFrame, *, summaries: list[dict[str, Any]] | None = None
+) -> pd.DataFrame:
+    """The domain_distance table (``summaries``: :func:`_summaries` of ``changes``, if at hand)."""
     cols = [
         "domain",
         "n_families",
@@ -276,7 +284,9 @@ def _summary_frame(changes: pd.DataFrame) -> pd.DataFrame:
         "share_same",
         "share_worse",
     ]
-    out = pd.DataFrame(_summaries(changes), columns=[*cols, "method"])[cols]
+    if summaries is None:
+        summaries = _summaries(changes)
+    out = pd.DataFrame(summaries, columns=[*cols, "method"])[cols]
     out["domain"] = out["domain"].astype("string")
     for c in ("n_families", "improved", "same", "worse"):
         out[c] = out[c].astype("int64")
@@ -284,12 +294,19 @@ def _summary_frame(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _indicator_rows(
-    changes: pd.DataFrame, *, score_min: int, score_max: int
+    changes: pd.DataFrame,
+    *,
+    score_min: int,
+    score_max: int,
+    summaries: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
+    """Indicator rows (``summaries``: :func:`_summaries` of ``changes``, if at hand)."""
+    if summaries is None:
+        summaries = _summaries(changes)
     c = _counts(changes)
     base = {"score_min": score_min, "score_max": score_max, **c}
     rows = []
-    for s in _summaries(changes):
+    for s in summaries:
         k = s["n_families"]
         group = "all" if s["domain"] == "all" else f"domain:{s['domain']}"
         cc = _cc_text(c, k)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from noream_eval.metrics._reuse import reused
 from noream_eval.metrics.core import Part, cut_date, indicator, indicator_table
 from noream_eval.metrics.staff import (
     MIN_ITEMS,
@@ -103,6 +104,7 @@ def _list_count(values: pd.Series) -> np.ndarray:
     return out
 
 
+@reused
 def meeting_table(
     meetings: pd.DataFrame,
     meeting_cases: pd.DataFrame | None = None,
@@ -308,6 +310,7 @@ def _snac_schedule(table: pd.DataFrame, *, data_cut: Any, sites: Sequence[str]) 
     return out.astype({"site": "string", "month": "string"})
 
 
+@reused
 def snacs_by_site(
     meetings: pd.DataFrame, *, data_cut: Any, sites: Sequence[str] = ()
 ) -> pd.DataFrame:
@@ -788,6 +791,7 @@ def families_discussed_share(
 # --------------------------------------------------------------------------- MAP strategies
 
 
+@reused
 def map_strategies(deliverables: pd.DataFrame, *, sites: Sequence[str] = ()) -> pd.DataFrame:
     """Migrant Aware Practice strategies by borough.
 

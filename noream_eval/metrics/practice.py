@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from noream_eval.metrics._reuse import reused
 from noream_eval.metrics.core import Part, cut_date, indicator, indicator_table
 from noream_eval.plan import AnalysisPlan
 
@@ -345,6 +346,7 @@ def _assessments(domain_scores: pd.DataFrame, timepoint: str) -> pd.DataFrame:
     )
 
 
+@reused
 def _fidelity_rows(
     families: pd.DataFrame,
     domain_scores: pd.DataFrame | None,

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from noream_eval.metrics._reuse import reused
 from noream_eval.metrics.core import indicator, indicator_table
 
 __all__ = [
@@ -50,6 +51,7 @@ SCORE_COLUMNS: tuple[str, ...] = (
 )
 
 
+@reused
 def scale_scores(
     staff_responses: pd.DataFrame,
     *,

@@ -25,6 +25,7 @@ import pandas as pd
 
 from noream_eval.config import Instrument, load_instruments
 from noream_eval.errors import ConfigError, StatsInputError, ValidationError
+from noream_eval.metrics._reuse import reused
 from noream_eval.metrics.core import Part, Settings, indicator, indicator_table
 from noream_eval.plan import AnalysisPlan
 from noream_eval.stats.change import RCI_CRITERION
@@ -155,6 +156,7 @@ def _empty_scores() -> pd.DataFrame:
     )
 
 
+@reused
 def score_instrument(
     items: pd.DataFrame,
     instrument: str | Instrument,
@@ -1900,7 +1902,8 @@ def compute(data: Any, settings: Settings) -> Part:
     people = pd.concat(people_parts, ignore_index=True)
     lo, hi = settings.parameters["score_min"], settings.parameters["score_max"]
     changes = domains.domain_changes(data.domain_scores, score_min=lo, score_max=hi)
-    rows += domains._indicator_rows(changes, score_min=lo, score_max=hi)
+    summaries = domains._summaries(changes)  # one Wilcoxon interval search per domain
+    rows += domains._indicator_rows(changes, score_min=lo, score_max=hi, summaries=summaries)
     tables = {
         "wellbeing_scores": wellbeing_scores(items, registry=registry),
         "wellbeing_change": people,
@@ -1910,7 +1913,7 @@ def compute(data: Any, settings: Settings) -> Part:
         "wellbeing_paired_summary": _paired_summary_table(people),
         "wellbeing_completeness": wellbeing_completeness(items, registry=registry),
         "wellbeing_attrition": _attrition_table(people, fam, plan.seed),
-        "domain_distance": domains._summary_frame(changes),
+        "domain_distance": domains._summary_frame(changes, summaries=summaries),
         "domain_distance_by_family": domains._family_means(changes),
     }
     return Part(indicators=rows, tables=tables)

@@ -47,12 +47,22 @@ def tidy(rows: Iterable[Mapping[str, Any]], *, extra: Sequence[str] = ()) -> pd.
     for r in rows:
         cols += [k for k in r if k not in cols]
     df = pd.DataFrame([{c: r.get(c, np.nan) for c in cols} for r in rows], columns=cols)
-    for c in ("estimate", "ci_low", "ci_high", "p_value"):
-        df[c] = df[c].astype("float64")
-    df["n"] = df["n"].astype("Int64")
-    df["term"] = df["term"].astype(object)
-    df["method"] = df["method"].astype(object)
+    for c, dtype in _DTYPES.items():
+        if df[c].dtype != dtype:  # replacing a column costs more than comparing dtypes
+            df[c] = df[c].astype(dtype)
     return df
+
+
+#: dtypes of the standard columns of :func:`tidy` (term and method as Python objects).
+_DTYPES: dict[str, Any] = {
+    "estimate": np.dtype("float64"),
+    "ci_low": np.dtype("float64"),
+    "ci_high": np.dtype("float64"),
+    "p_value": np.dtype("float64"),
+    "n": pd.Int64Dtype(),
+    "term": np.dtype(object),
+    "method": np.dtype(object),
+}
 
 
 class StatsResult:

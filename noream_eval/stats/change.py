@@ -165,17 +165,30 @@ def _walsh_averages(x: np.ndarray) -> np.ndarray:
 
 
 def _signed_rank_z(x: np.ndarray, shift: float) -> float:
-    """R's continuity-corrected, tie-corrected signed-rank z of x - shift (zeros dropped)."""
-    from scipy import stats
+    """R's continuity-corrected, tie-corrected signed-rank z of x - shift (zeros dropped).
 
+    Called some fifty times by each interval's root search, so the average ranks
+    are taken per tie group instead of through ``scipy.stats.rankdata``: every
+    rank is a multiple of 1/2, so the sums are exact and equal to rankdata's.
+    """
     xd = x - shift
     xd = xd[xd != 0]
     nx = len(xd)
     if nx == 0:
         return math.nan
-    ranks = stats.rankdata(np.abs(xd))
-    zd = float(ranks[xd > 0].sum()) - nx * (nx + 1) / 4.0
-    _, ties = np.unique(ranks, return_counts=True)
+    a = np.abs(xd)
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    new = np.empty(nx, dtype=bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], nx)
+    ties = ends - starts
+    # Average rank of a tie group covering sorted positions starts..ends-1.
+    avg = (starts + ends + 1) / 2.0
+    positive = np.add.reduceat((xd[order] > 0).astype(np.int64), starts)
+    zd = float(np.sum(avg * positive)) - nx * (nx + 1) / 4.0
     var = nx * (nx + 1) * (2 * nx + 1) / 24.0 - float(np.sum(ties**3 - ties)) / 48.0
     if var <= 0:
         return math.nan
@@ -209,8 +222,11 @@ class _Wilcoxon:
     notes: tuple[str, ...]
 
 
-def _wilcoxon(d: np.ndarray, conf_level: float) -> _Wilcoxon:
-    """Signed-rank test, Hodges-Lehmann estimate and interval of the differences d."""
+def _wilcoxon(d: np.ndarray, conf_level: float, *, interval: bool = True) -> _Wilcoxon:
+    """Signed-rank test, Hodges-Lehmann estimate and interval of the differences d.
+
+    With ``interval=False`` the asymptotic interval (a root search) is left NaN.
+    """
     from scipy import stats
 
     alpha = 1.0 - conf_level
@@ -257,6 +273,9 @@ def _wilcoxon(d: np.ndarray, conf_level: float) -> _Wilcoxon:
                 f"reach {conf_level:.4g} confidence; the interval shown (the widest possible) "
                 f"has confidence {1.0 - achieved:.4g}."
             )
+    elif not interval:
+        est = float(np.median(_walsh_averages(nz)))
+        lo = hi = math.nan
     else:
         est = float(np.median(_walsh_averages(nz)))
         z = stats.norm.ppf(1.0 - alpha / 2.0)
@@ -497,6 +516,19 @@ def paired_change(
     >>> paired_change("pre", "post", data=df).to_frame()["estimate"].round(3).tolist()
     [1.0, 1.5, 1.081, 1.0]
     """
+    return _paired_change(pre, post, data=data, conf_level=conf_level)
+
+
+def _paired_change(
+    pre: Any,
+    post: Any,
+    *,
+    data: pd.DataFrame | None = None,
+    conf_level: float = 0.95,
+    hodges_lehmann_interval: bool = True,
+) -> PairedChange:
+    """:func:`paired_change`; ``hodges_lehmann_interval=False`` leaves the Wilcoxon row's
+    asymptotic interval NaN (for callers that use only its p-value)."""
     from scipy import stats
 
     level = check_conf_level(conf_level)
@@ -590,7 +622,7 @@ def paired_change(
             )
         root_n = math.sqrt(n)
         k_av = sd_diff / (root_n * s_av)
-        wil = _wilcoxon(d, level)
+        wil = _wilcoxon(d, level, interval=hodges_lehmann_interval)
         details.extend(wil.notes)
         common = {"p_value": p_t, "statistic": t_stat, "df": df_t}
         rows = [

@@ -552,10 +552,14 @@ def multiple_imputation(
     engine = _mice_data(block, k_pmm=int(k_pmm), seed=seed)
     completed_frames = []
     engine.update_all(int(n_burnin))
+    # A complete float64 column comes back unchanged: only the others are replaced.
+    replace = [
+        (i, c) for i, c in enumerate(names) if n_missing[f"v{i}"] or data[c].dtype != np.float64
+    ]
     for _ in range(int(m)):
         engine.update_all(1)
         completed = data.copy()
-        for i, c in enumerate(names):
+        for i, c in replace:
             completed[c] = engine.data[f"v{i}"].to_numpy(dtype="float64", copy=True)
         completed_frames.append(completed)
 
@@ -567,11 +571,11 @@ def multiple_imputation(
                 f"analysis returned terms {list(t['term'])} for imputation {i} but {terms} for "
                 "imputation 1; it must return the same terms in the same order every time."
             )
-    est = np.column_stack([t["estimate"].to_numpy() for t in tables]).T
-    var = np.column_stack([t["se"].to_numpy() for t in tables]).T ** 2
+    est = np.column_stack([t["estimate"] for t in tables]).T
+    var = np.column_stack([t["se"] for t in tables]).T ** 2
     df_com: Any = None
-    if "df" in tables[0].columns:
-        df_all = np.column_stack([t["df"].to_numpy() for t in tables])
+    if "df" in tables[0]:
+        df_all = np.column_stack([t["df"] for t in tables])
         with np.errstate(invalid="ignore"):
             df_com = np.nanmin(np.where(np.isnan(df_all), np.inf, df_all), axis=1)
         if np.isinf(df_com).all():
@@ -634,7 +638,9 @@ def _numeric_column(col: pd.Series, name: Any) -> np.ndarray:
     )
 
 
-def _analysis_table(result: Any, i: int) -> pd.DataFrame:
+def _analysis_table(result: Any, i: int) -> dict[str, Any]:
+    """The analysis result of imputation ``i``, checked: ``term`` (list), ``estimate``,
+    ``se`` and, if given, ``df`` (float arrays, NaN where not a number)."""
     if hasattr(result, "to_frame") and not isinstance(result, pd.Series | pd.DataFrame):
         result = result.to_frame()
     if not isinstance(result, pd.DataFrame):
@@ -652,12 +658,16 @@ def _analysis_table(result: Any, i: int) -> pd.DataFrame:
         raise StatsInputError(f"analysis returned no rows for imputation {i}.")
     if result["term"].duplicated().any():
         raise StatsInputError("analysis returned the same term twice; terms must be unique.")
-    out = {"term": list(result["term"])}
+    out: dict[str, Any] = {"term": list(result["term"])}
     for c in ("estimate", "se", "df"):
         if c in result.columns:
-            values = pd.to_numeric(result[c], errors="coerce").astype("Float64")
+            col = result[c]
+            if col.dtype == np.float64:  # already numbers, NaN where missing
+                out[c] = col.to_numpy(dtype="float64", copy=True)
+                continue
+            values = pd.to_numeric(col, errors="coerce").astype("Float64")
             out[c] = values.to_numpy(dtype="float64", na_value=np.nan)
-    return pd.DataFrame(out)
+    return out
 
 
 def _mice_data(block: pd.DataFrame, *, k_pmm: int, seed: int) -> Any:

@@ -61,6 +61,28 @@ def _default_lb_lags(n: int) -> int:
     return max(1, min(10, n // 5))
 
 
+def _ljung_box(x: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ljung-Box Q statistics and p-values at lags 1..lags, as statsmodels' ``acorr_ljungbox``.
+
+    The same arithmetic as ``acorr_ljungbox(x, lags=lags)`` (biased autocorrelations
+    from ``np.correlate``, chi-squared with ``lag`` degrees of freedom), written here
+    because importing it loads statsmodels' time-series module and scipy.signal
+    (a tenth of a second or more on every run).
+    """
+    from scipy import stats
+
+    x = np.asarray(x, dtype=float)
+    nobs = len(x)
+    xo = x - x.mean()
+    d = nobs * np.ones(2 * nobs - 1)
+    avf = np.correlate(xo, xo, "full")[nobs - 1 :] / d[nobs - 1 :]
+    sacf = avf[: lags + 1] / avf[0]
+    lag = np.arange(1, lags + 1)
+    sacf2 = sacf[1 : lags + 1] ** 2 / (nobs - np.arange(1, lags + 1))
+    q = nobs * (nobs + 2) * np.cumsum(sacf2)[lag - 1]
+    return q, stats.chi2.sf(q, lag)
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class ITSFit(StatsResult):
     """Result of :func:`its_fit`: a fitted segmented regression for an interrupted time series.
@@ -451,11 +473,12 @@ def _refit(model: Any, res: Any, **kw: Any) -> Any:
 
 def _fit_negbin(y: np.ndarray, x: np.ndarray, off: np.ndarray) -> tuple[Any, float]:
     """ML negative binomial (NB2): profile the log-likelihood over alpha, GLM for beta."""
-    import statsmodels.api as sm
     from scipy import optimize
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     def nb_model(alpha: float) -> Any:
-        return sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=alpha), offset=off)
+        return GLM(y, x, family=families.NegativeBinomial(alpha=alpha), offset=off)
 
     start: list[Any] = [None]
 
@@ -876,7 +899,8 @@ def its_fit(
         if hac_lags >= n:
             raise StatsInputError(f"maxlags={hac_lags} must be smaller than n={n} time points.")
 
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     caught: list[str] = []
     with warnings.catch_warnings(record=True) as wlist:
@@ -885,7 +909,7 @@ def its_fit(
             res, alpha = _fit_negbin(y, x, log_off)
             dispersion = alpha
         else:
-            model = sm.GLM(y, x, family=sm.families.Poisson(), offset=log_off)
+            model = GLM(y, x, family=families.Poisson(), offset=log_off)
             scale = "X2" if family == "quasipoisson" else None
             res = _refit(model, model.fit(scale=scale, tol=_IRLS_TOL), scale=scale)
             alpha = float("nan")
@@ -917,17 +941,12 @@ def its_fit(
         dispersion = float(res.scale)
 
     from scipy import stats
-    from statsmodels.stats.diagnostic import acorr_ljungbox
 
     lb_lags = _default_lb_lags(n)
-    lb = acorr_ljungbox(resid, lags=lb_lags, return_df=True)
+    lb_stat, lb_pvalue = _ljung_box(resid, lb_lags)
+    lag = np.arange(1, lb_lags + 1, dtype="int64")
     ljung_box = pd.DataFrame(
-        {
-            "lag": np.asarray(lb.index, dtype="int64"),
-            "statistic": lb["lb_stat"].to_numpy(dtype=float),
-            "p_value": lb["lb_pvalue"].to_numpy(dtype=float),
-            "df": np.asarray(lb.index, dtype="int64"),
-        }
+        {"lag": lag, "statistic": lb_stat, "p_value": lb_pvalue, "df": lag.copy()}
     )
 
     q = _quantile(conf_level, inference, df_resid)

@@ -346,12 +346,27 @@ def bootstrap_ci(
                 )
             strata_names = tuple(str(u) for u in uniques)
         samples = tuple(groups)
+        many = func.many if isinstance(func, _Batched) else None
 
-        def statistic(*index_groups: np.ndarray) -> float:
-            idx = np.concatenate(index_groups).astype(np.intp, copy=False)
-            return float(_call(func, kind, payload, idx))
+        if many is None:
 
-        options["vectorized"] = False
+            def statistic(*index_groups: np.ndarray) -> float:
+                idx = np.concatenate(index_groups).astype(np.intp, copy=False)
+                return float(_call(func, kind, payload, idx))
+
+            options["vectorized"] = False
+        else:
+            # scipy draws the same indices either way; here each call gets all
+            # resamples (or jackknife samples) at once, one per row.
+            def statistic(*index_groups: np.ndarray, axis: int = -1) -> Any:
+                idx = np.concatenate(index_groups, axis=-1).astype(np.intp, copy=False)
+                if idx.ndim == 1:
+                    return float(_call(func, kind, payload, idx))
+                flat = idx.reshape(-1, idx.shape[-1])
+                out = np.asarray(many(payload, flat), dtype=float)
+                return out.reshape(idx.shape[:-1])
+
+            options["vectorized"] = True
 
     with warnings.catch_warnings():
         # Degenerate or undefined intervals are turned into clear errors below.
@@ -400,6 +415,26 @@ def bootstrap_ci(
         strata=strata_names,
         bootstrap_distribution=boot,
     )
+
+
+@dataclass(frozen=True)
+class _Batched:
+    """A statistic of resampled rows that can also be computed for many resamples at once.
+
+    ``one(frame)`` is the statistic of a DataFrame (or of the rows given for
+    ``data`` otherwise); ``many(frame, idx)`` must return, for each row of the
+    2-D integer array ``idx`` (resamples by units), the statistic of
+    ``frame.iloc[row]``, the same numbers ``one`` gives up to rounding.
+    :func:`bootstrap_ci` calls ``many`` on all resamples together instead of
+    calling the statistic once per resample when it resamples rows (a
+    DataFrame, or stratified data); the random draws are the same.
+    """
+
+    one: Callable[[Any], float]
+    many: Callable[[Any, np.ndarray], np.ndarray]
+
+    def __call__(self, data: Any) -> float:
+        return self.one(data)
 
 
 def _resolve_seed(seed: int | None) -> int:
