@@ -67,6 +67,13 @@ def compute_all(
         Numerical warnings of the libraries underneath (a t-test on nearly
         identical values, say) are not shown: they are counted in the table
         ``computation_warnings`` (``module``, ``category``, ``message``, ``count``).
+
+    Notes
+    -----
+    On Linux with two or more processors, two of the modules (s17 and
+    wellbeing) are computed in a forked second process while this one computes
+    the others (``NOREAM_EVAL_PROCESSES=1`` keeps everything in one process);
+    the results are the same either way. See :mod:`noream_eval.metrics._parallel`.
     """
     from noream_eval.metrics._reuse import run_scope
     from noream_eval.metrics.core import Settings
