@@ -70,7 +70,7 @@ nav.toc ul.toc-items { list-style: none; padding-left: 0; margin: .1em 0 .4em;
 table { border-collapse: collapse; font-size: .9em; }
 caption { caption-side: top; text-align: left; font-weight: 700; padding: 0 0 .5em; }
 th, td { padding: .35em .6em; border-bottom: 1px solid #b1b4b6; text-align: left;
-  vertical-align: top; overflow-wrap: anywhere; }
+  vertical-align: top; }
 thead th { vertical-align: bottom; border-bottom: 2px solid #0b0c0c; }
 tbody th { font-weight: 400; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -105,6 +105,7 @@ table.kv { margin: 1.5em 0; } table.kv th { font-weight: 700; padding-right: 1.5
   .table-wrap { overflow: visible; }
   table { width: 100%; font-size: .8em; }
   th, td { padding: .2em .3em; }
+  td { overflow-wrap: anywhere; }
   td.num { white-space: normal; }
   .table-block, figure, .callout, table.kv { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; } tr { break-inside: avoid; page-break-inside: avoid; }
