@@ -1382,7 +1382,11 @@ TABLES: tuple[TableDef, ...] = (
             "rule": ("Rule applied", "text"),
         },
         _promise,
-        {"counts": ("n",), "bases": {"estimate": "n", "ci_low": "n", "ci_high": "n"}},
+        {
+            "counts": ("n",),
+            # a rating or its rule tells on an estimate resting on a small n
+            "bases": {c: "n" for c in ("estimate", "ci_low", "ci_high", "rating", "rule")},
+        },
         "indicators; analysis plan [indicators] and rules",
         requires=("evidence_of_promise",),
         extra=("outcome", "prespecified", "primary", "null_value"),
