@@ -24,7 +24,7 @@ figures are the steadier ones.
 
 The modules are timed one after the other in one process
 (``NOREAM_EVAL_PROCESSES=1``). ``--processes 2`` times ``compute_all`` as the
-command runs it on a machine with two processors (s17 and wellbeing in a
+command runs it on a machine with two processors (some modules in a
 second process, see :mod:`noream_eval.metrics._parallel`): one ``compute_all``
 row, whose CPU column leaves out the second process's.
 

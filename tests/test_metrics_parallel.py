@@ -43,25 +43,25 @@ def test_two_processes_give_what_one_gives(sample, one_process, monkeypatch):
     monkeypatch.setenv("NOREAM_EVAL_PROCESSES", "2")
     messages: list[str] = []
     _same(compute_all(sample, progress=messages.append), one_process)
-    assert "computing s17 and wellbeing (in a second process)" in messages
+    assert "computing wellbeing, coordination and feasibility (in a second process)" in messages
 
 
 def test_warnings_raised_in_the_child_are_counted(sample, monkeypatch):
     import warnings
 
-    from noream_eval.metrics import s17
+    from noream_eval.metrics import wellbeing
 
-    real = s17.compute
+    real = wellbeing.compute
 
     def noisy(data, settings):
         warnings.warn("nearly singular", RuntimeWarning, stacklevel=1)
         return real(data, settings)
 
-    monkeypatch.setattr(s17, "compute", noisy)
+    monkeypatch.setattr(wellbeing, "compute", noisy)
     monkeypatch.setenv("NOREAM_EVAL_PROCESSES", "2")
     caught = compute_all(sample)["computation_warnings"]
     assert caught[["module", "category", "message", "count"]].values.tolist() == [
-        ["s17", "RuntimeWarning", "nearly singular", 1]
+        ["wellbeing", "RuntimeWarning", "nearly singular", 1]
     ]
 
 

@@ -70,10 +70,11 @@ def compute_all(
 
     Notes
     -----
-    On Linux with two or more processors, two of the modules (s17 and
-    wellbeing) are computed in a forked second process while this one computes
-    the others (``NOREAM_EVAL_PROCESSES=1`` keeps everything in one process);
-    the results are the same either way. See :mod:`noream_eval.metrics._parallel`.
+    On Linux with two or more processors, some of the modules (wellbeing,
+    coordination, feasibility) are computed in a forked second process while
+    this one computes the others (``NOREAM_EVAL_PROCESSES=1`` keeps everything
+    in one process); the results are the same either way. See
+    :mod:`noream_eval.metrics._parallel`.
     """
     from noream_eval.metrics._reuse import run_scope
     from noream_eval.metrics.core import Settings
