@@ -788,6 +788,38 @@ def _monthly_lines(
     return n_hidden
 
 
+def _monthly_panel(
+    results: Any,
+    ax: Axes | None,
+    *,
+    table: str,
+    when: tuple[str, bool],
+    column: str,
+    gid: str,
+    ylabel: str,
+    cohorts: Sequence[str] | None,
+    programme_start: Any,
+    legend: bool,
+) -> Axes:
+    """One line per cohort of a monthly column, with the programme start and "c" marks."""
+    date_col, mid_month = when
+    tab = _Tab.of(results, table, (date_col, "cohort", column))
+    ax = _axes(ax, (FULL_WIDTH, 2.8))
+    names = _cohorts(tab.text("cohort"), cohorts)
+    x = tab.dates(date_col, mid_month=mid_month)
+    n_hidden = _monthly_lines(ax, tab, x=x, column=column, names=names, gid=gid)
+    _start_line(ax, _programme_start(results, programme_start))
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    _date_axis(ax, x)
+    if legend:
+        handles = list(ax.get_legend_handles_labels()[0])
+        if n_hidden:
+            handles.append(_c_handle())
+        _legend_above(ax, handles, ncols=3)
+    return ax
+
+
 def s17_caseload(
     results: Any,
     *,
@@ -831,21 +863,18 @@ def s17_caseload(
     >>> s17_caseload(r).get_lines()[0].get_ydata().tolist()
     [7.0, 9.0]
     """
-    tab = _Tab.of(results, "s17_caseload", ("month_end", "cohort", "families_on_s17"))
-    ax = _axes(ax, (FULL_WIDTH, 2.8))
-    names = _cohorts(tab.text("cohort"), cohorts)
-    x = tab.dates("month_end")
-    n_hidden = _monthly_lines(ax, tab, x=x, column="families_on_s17", names=names, gid="caseload")
-    _start_line(ax, _programme_start(results, programme_start))
-    ax.set_ylabel("Families on s17 at month end")
-    ax.set_ylim(bottom=0)
-    _date_axis(ax, x)
-    if legend:
-        handles = list(ax.get_legend_handles_labels()[0])
-        if n_hidden:
-            handles.append(_c_handle())
-        _legend_above(ax, handles, ncols=3)
-    return ax
+    return _monthly_panel(
+        results,
+        ax,
+        table="s17_caseload",
+        when=("month_end", False),
+        column="families_on_s17",
+        gid="caseload",
+        ylabel="Families on s17 at month end",
+        cohorts=cohorts,
+        programme_start=programme_start,
+        legend=legend,
+    )
 
 
 def s17_spend(
@@ -891,21 +920,19 @@ def s17_spend(
     >>> s17_spend(r).get_ylabel()
     'Net s17 spend per month'
     """
-    tab = _Tab.of(results, "s17_spend_monthly", ("month", "cohort", "net"))
-    ax = _axes(ax, (FULL_WIDTH, 2.8))
-    names = _cohorts(tab.text("cohort"), cohorts)
-    x = tab.dates("month", mid_month=True)
-    n_hidden = _monthly_lines(ax, tab, x=x, column="net", names=names, gid="spend")
-    _start_line(ax, _programme_start(results, programme_start))
-    ax.set_ylabel("Net s17 spend per month")
+    ax = _monthly_panel(
+        results,
+        ax,
+        table="s17_spend_monthly",
+        when=("month", True),
+        column="net",
+        gid="spend",
+        ylabel="Net s17 spend per month",
+        cohorts=cohorts,
+        programme_start=programme_start,
+        legend=legend,
+    )
     ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("£{x:,.0f}"))
-    ax.set_ylim(bottom=0)
-    _date_axis(ax, x)
-    if legend:
-        handles = list(ax.get_legend_handles_labels()[0])
-        if n_hidden:
-            handles.append(_c_handle())
-        _legend_above(ax, handles, ncols=3)
     return ax
 
 

@@ -20,8 +20,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from noream_eval.metrics.wellbeing import PAIRED_SUMMARY_COLUMNS
-
 __all__ = [
     "SECTIONS",
     "TABLES",
@@ -107,9 +105,11 @@ class TableDef:
         return {c: label for c, (label, _) in self.columns.items()}
 
 
-def _pick(name: str, *columns: str) -> Builder:
+def _table(name: str) -> Builder:
+    """A results table as it is (:func:`build_tables` keeps the published columns)."""
+
     def build(results: Any) -> pd.DataFrame:
-        return results[name][list(columns)].reset_index(drop=True)
+        return results[name].reset_index(drop=True)
 
     return build
 
@@ -258,28 +258,6 @@ def _its_terms(results: Any) -> pd.DataFrame:
     )
 
 
-def _its_counterfactual(results: Any) -> pd.DataFrame:
-    t = results["its_referrals_counterfactual"].reset_index(drop=True)
-    return t[
-        [
-            "month",
-            "post",
-            "observed",
-            "fitted",
-            "fitted_ci_low",
-            "fitted_ci_high",
-            "counterfactual",
-            "counterfactual_ci_low",
-            "counterfactual_ci_high",
-        ]
-    ]
-
-
-def _monthly_referrals(results: Any) -> pd.DataFrame:
-    t = results["monthly_referrals"].reset_index(drop=True)
-    return t[["month", "cohort", "referrals", "rereferrals", "history_incomplete", "rate"]]
-
-
 # -- indicators -------------------------------------------------------------------------------
 
 
@@ -385,14 +363,6 @@ def _at_risk(results: Any) -> pd.DataFrame:
             "n_at_risk": t["n_at_risk"].astype("int64"),
         }
     )
-
-
-def _km(name: str, group: str) -> Builder:
-    def build(results: Any) -> pd.DataFrame:
-        t = results[name].reset_index(drop=True)
-        return t[[group, "time", "n_at_risk", "survival", "ci_low", "ci_high"]]
-
-    return build
 
 
 def _s17_spend(results: Any) -> pd.DataFrame:
@@ -528,97 +498,33 @@ def _wellbeing_completeness(results: Any) -> pd.DataFrame:
     )
 
 
-def _domains(results: Any) -> pd.DataFrame:
-    t = results["domain_distance"].reset_index(drop=True)
-    out = t[
-        [
-            "domain",
-            "n_families",
-            "mean_baseline",
-            "mean_latest",
-            "mean_change",
-            "ci_low",
-            "ci_high",
-            "p_value_wilcoxon",
-            "improved",
-            "same",
-            "worse",
-            "share_improved",
-        ]
-    ].copy()
-    out["domain"] = out["domain"]
-    return out
-
-
 # -- outcomes 4 to 6 --------------------------------------------------------------------------
 
 
-def _deliverables(results: Any) -> pd.DataFrame:
-    t = results["deliverables_summary"].reset_index(drop=True)
-    out = t[
-        [
-            "kind",
-            "total",
-            "planned",
-            "in_progress",
-            "complete",
-            "published",
-            "status_unknown",
-            "attendees",
-        ]
-    ].copy()
-    out["kind"] = out["kind"]
-    return out
-
-
-def _meetings(results: Any) -> pd.DataFrame:
-    t = results["meetings_monthly"].reset_index(drop=True)
-    return t[
-        [
-            "month",
-            "snacs_planned",
-            "snacs_held",
-            "consultations",
-            "families_discussed",
-            "mean_agencies",
-            "mean_directorates",
-        ]
-    ].astype({"month": "string"})
-
-
-def _quarters(results: Any) -> pd.DataFrame:
-    t = results["directorates_by_quarter"].reset_index(drop=True)
-    return t[
-        [
-            "quarter",
-            "meetings",
-            "snacs",
-            "consultations",
-            "meetings_recorded",
-            "mean_directorates",
-            "ci_low",
-            "ci_high",
-        ]
-    ]
-
-
-def _directorates(results: Any) -> pd.DataFrame:
-    t = results["consultations_by_directorate"].reset_index(drop=True).copy()
-    t["directorate"] = t["directorate"]
-    return t
-
-
-def _staff(name: str) -> Builder:
-    def build(results: Any) -> pd.DataFrame:
-        t = results[name].reset_index(drop=True)
-        out = t[
-            ["scale", "timepoint", "respondents", "linked", "mean", "sd", "ci_low", "ci_high"]
-        ].copy()
-        out["scale"] = out["scale"]
-        out["timepoint"] = out["timepoint"]
-        return out
-
-    return build
+def _staff_table(name: str, title: str, section: str) -> TableDef:
+    """A staff-survey scale by time point: respondents, linked pairs, mean and SD."""
+    return TableDef(
+        name,
+        title,
+        section,
+        {
+            "scale": ("Scale", "code"),
+            "timepoint": ("Time point", "code"),
+            "respondents": ("Respondents", "count"),
+            "linked": ("Linked at both", "count"),
+            "mean": ("Mean", "number2"),
+            "sd": ("SD", "number2"),
+            "ci_low": ("95% CI low", "number2"),
+            "ci_high": ("95% CI high", "number2"),
+        },
+        _table(name),
+        {
+            "counts": ("respondents", "linked"),
+            "bases": {c: "respondents" for c in ("mean", "sd", "ci_low", "ci_high")},
+        },
+        "staff survey",
+        requires=(name,),
+    )
 
 
 # -- promise, trial, costs, quality ---------------------------------------------------------
@@ -691,54 +597,12 @@ def _trial(results: Any) -> pd.DataFrame:
 VALUE_LABELS.update(_TRIAL_QUANTITIES)
 
 
-def _programme_costs(results: Any) -> pd.DataFrame:
-    t = results["programme_costs"].reset_index(drop=True)
-    out = t[["component", "value_gbp", "source", "note"]].copy()
-    out["component"] = out["component"]
-    return out
-
-
-def _cost_consequence(results: Any) -> pd.DataFrame:
-    t = results["cost_consequence"].reset_index(drop=True).copy()
-    t["component"] = t["component"]
-    return t[["component", "value", "unit", "source"]]
-
-
-def _sensitivity(results: Any) -> pd.DataFrame:
-    t = results["cost_consequence_sensitivity"].reset_index(drop=True).copy()
-    t["parameter"] = t["parameter"]
-    return t[["parameter", "low_label", "high_label", "net_low", "net_base", "net_high"]]
-
-
-def _ingest(results: Any) -> pd.DataFrame:
-    t = results["ingest_report"].reset_index(drop=True)
-    out = t[
-        [
-            "source",
-            "file",
-            "rows_read",
-            "rows_kept",
-            "rows_rejected",
-            "duplicates_exact",
-            "duplicates_near",
-        ]
-    ].copy()
-    for c in out.columns[2:]:
-        out[c] = out[c].astype("Int64")
-    return out
-
-
 _ROW_NUMBER = re.compile(r"\b(row|rows|line)\s+\d+")
 
 
 def _reason_class(reason: str) -> str:
     text = _ROW_NUMBER.sub(r"\1 N", str(reason))
     return re.sub(r"\d+", "N", text)
-
-
-def _rejects(results: Any) -> pd.DataFrame:
-    t = results["rejects_by_reason"].reset_index(drop=True)
-    return t[["source", "reason", "rows"]]
 
 
 def _completeness(results: Any) -> pd.DataFrame:
@@ -904,7 +768,7 @@ TABLES: tuple[TableDef, ...] = (
             "counterfactual_ci_low": ("Counterfactual 95% CI low", "number1"),
             "counterfactual_ci_high": ("Counterfactual 95% CI high", "number1"),
         },
-        _its_counterfactual,
+        _table("its_referrals_counterfactual"),
         {"counts": ("observed",)},
         "referrals table, monthly counts",
         in_report=False,
@@ -923,7 +787,7 @@ TABLES: tuple[TableDef, ...] = (
             "history_incomplete": ("Earlier history unknown", "count"),
             "rate": ("Share re-referred", "share"),
         },
-        _monthly_referrals,
+        _table("monthly_referrals"),
         {
             "counts": ("referrals", "rereferrals", "history_incomplete"),
             "bases": {"rate": "referrals"},
@@ -968,7 +832,7 @@ TABLES: tuple[TableDef, ...] = (
             "ci_low": ("95% CI low", "share"),
             "ci_high": ("95% CI high", "share"),
         },
-        _km("s17_escalation_km", "cohort"),
+        _table("s17_escalation_km"),
         {
             "counts": ("n_at_risk",),
             "bases": {"survival": "n_at_risk", "ci_low": "n_at_risk", "ci_high": "n_at_risk"},
@@ -986,7 +850,7 @@ TABLES: tuple[TableDef, ...] = (
             "cohort": ("Cohort", "code"),
             "families_on_s17": ("Families on s17 support", "count"),
         },
-        _pick("s17_caseload", "month_end", "cohort", "families_on_s17"),
+        _table("s17_caseload"),
         {"counts": ("families_on_s17",)},
         "payments table (episodes of support)",
         in_report=False,
@@ -1068,7 +932,7 @@ TABLES: tuple[TableDef, ...] = (
             "p75": ("75th percentile", "number1"),
             "p90": ("90th percentile", "number1"),
         },
-        _pick("wellbeing_paired_summary", *PAIRED_SUMMARY_COLUMNS[1:]),
+        _table("wellbeing_paired_summary"),
         {
             "counts": ("n",),
             "bases": {
@@ -1172,7 +1036,7 @@ TABLES: tuple[TableDef, ...] = (
             "worse": ("Worse", "count"),
             "share_improved": ("Share improved", "share"),
         },
-        _domains,
+        _table("domain_distance"),
         {
             "counts": ("n_families", "improved", "same", "worse"),
             "row_totals": (("n_families", ("improved", "same", "worse")),),
@@ -1215,7 +1079,7 @@ TABLES: tuple[TableDef, ...] = (
             "status_unknown": ("Status unknown", "count"),
             "attendees": ("Attendees", "count"),
         },
-        _deliverables,
+        _table("deliverables_summary"),
         {
             "counts": (
                 "total",
@@ -1255,7 +1119,7 @@ TABLES: tuple[TableDef, ...] = (
             "mean_agencies": ("Mean agencies per meeting", "number1"),
             "mean_directorates": ("Mean directorates per meeting", "number1"),
         },
-        _meetings,
+        _table("meetings_monthly"),
         {
             "counts": ("snacs_planned", "snacs_held", "consultations", "families_discussed"),
             "rests_on": {
@@ -1266,27 +1130,10 @@ TABLES: tuple[TableDef, ...] = (
         "meetings and meeting cases tables",
         requires=("meetings_monthly",),
     ),
-    TableDef(
+    _staff_table(
         "staff_multi_agency_by_timepoint",
         "Staff survey: multi-agency working scale by time point",
         "o5",
-        {
-            "scale": ("Scale", "code"),
-            "timepoint": ("Time point", "code"),
-            "respondents": ("Respondents", "count"),
-            "linked": ("Linked at both", "count"),
-            "mean": ("Mean", "number2"),
-            "sd": ("SD", "number2"),
-            "ci_low": ("95% CI low", "number2"),
-            "ci_high": ("95% CI high", "number2"),
-        },
-        _staff("staff_multi_agency_by_timepoint"),
-        {
-            "counts": ("respondents", "linked"),
-            "bases": {c: "respondents" for c in ("mean", "sd", "ci_low", "ci_high")},
-        },
-        "staff survey",
-        requires=("staff_multi_agency_by_timepoint",),
     ),
     TableDef(
         "indicators_outcome_6",
@@ -1311,7 +1158,7 @@ TABLES: tuple[TableDef, ...] = (
             "ci_low": ("95% CI low", "number2"),
             "ci_high": ("95% CI high", "number2"),
         },
-        _quarters,
+        _table("directorates_by_quarter"),
         {
             "counts": ("meetings", "snacs", "consultations", "meetings_recorded"),
             "row_totals": (("meetings", ("snacs", "consultations")),),
@@ -1331,7 +1178,7 @@ TABLES: tuple[TableDef, ...] = (
             "snacs": ("SNACs", "count"),
             "share_of_snacs": ("Share of SNACs", "share"),
         },
-        _directorates,
+        _table("consultations_by_directorate"),
         {
             "counts": ("consultations", "snacs"),
             "rests_on": {
@@ -1342,27 +1189,8 @@ TABLES: tuple[TableDef, ...] = (
         "meetings table",
         requires=("consultations_by_directorate",),
     ),
-    TableDef(
-        "staff_coordination_by_timepoint",
-        "Staff survey: coordination scale by time point",
-        "o6",
-        {
-            "scale": ("Scale", "code"),
-            "timepoint": ("Time point", "code"),
-            "respondents": ("Respondents", "count"),
-            "linked": ("Linked at both", "count"),
-            "mean": ("Mean", "number2"),
-            "sd": ("SD", "number2"),
-            "ci_low": ("95% CI low", "number2"),
-            "ci_high": ("95% CI high", "number2"),
-        },
-        _staff("staff_coordination_by_timepoint"),
-        {
-            "counts": ("respondents", "linked"),
-            "bases": {c: "respondents" for c in ("mean", "sd", "ci_low", "ci_high")},
-        },
-        "staff survey",
-        requires=("staff_coordination_by_timepoint",),
+    _staff_table(
+        "staff_coordination_by_timepoint", "Staff survey: coordination scale by time point", "o6"
     ),
     TableDef(
         "evidence_of_promise",
@@ -1436,7 +1264,7 @@ TABLES: tuple[TableDef, ...] = (
             "source": ("Source", "text"),
             "note": ("Note", "text"),
         },
-        _programme_costs,
+        _table("programme_costs"),
         {},
         "payments table; analysis plan [costs]",
         requires=("programme_costs",),
@@ -1451,7 +1279,7 @@ TABLES: tuple[TableDef, ...] = (
             "unit": ("Unit", "text"),
             "source": ("Source", "text"),
         },
-        _cost_consequence,
+        _table("cost_consequence"),
         {},
         "escalation estimates, s17 spend, programme costs",
         requires=("cost_consequence",),
@@ -1468,7 +1296,7 @@ TABLES: tuple[TableDef, ...] = (
             "net_base": ("Net at base", "gbp"),
             "net_high": ("Net at high", "gbp"),
         },
-        _sensitivity,
+        _table("cost_consequence_sensitivity"),
         {},
         "cost-consequence scenario",
         requires=("cost_consequence_sensitivity",),
@@ -1486,7 +1314,7 @@ TABLES: tuple[TableDef, ...] = (
             "duplicates_exact": ("Exact duplicates", "count"),
             "duplicates_near": ("Near duplicates", "count"),
         },
-        _ingest,
+        _table("ingest_report"),
         {
             "counts": (
                 "rows_read",
@@ -1510,7 +1338,7 @@ TABLES: tuple[TableDef, ...] = (
         "Raw rows rejected or set aside, by source and reason",
         "quality",
         {"source": ("Source", "text"), "reason": ("Reason", "code"), "rows": ("Rows", "count")},
-        _rejects,
+        _table("rejects_by_reason"),
         {"counts": ("rows",)},
         "ingest (rejects)",
         requires=("rejects_by_reason",),
