@@ -194,10 +194,17 @@ def test_an_independent_attacker_cannot_close_a_total(protected):
                     assert hidden != 1, (name, col)
 
 
-def test_every_published_table_records_its_policy(protected):
-    for name, (_, table) in protected.items():
-        assert "1 to 5" in table.note or "c" in table.note, name
+def test_every_published_table_and_figure_records_its_policy(protected, sample_report):
     assert len(protected) == len(TABLES)
+    for name, (_, table) in protected.items():
+        assert "from 1 to 5" in table.note, (name, table.note)
+        if table.n_primary or table.n_secondary:
+            assert "no cell" not in table.note, (name, table.note)
+    policy = DisclosurePolicy().describe()
+    for svg in sorted((sample_report / "figures").glob("*.svg")):
+        text = " ".join(ElementTree.fromstring(svg.read_bytes()).itertext())
+        # the caption is wrapped over lines: compare the words
+        assert " ".join(policy.split()[:8]) in " ".join(text.split()), svg.name
 
 
 def test_no_published_share_gives_away_a_small_count(protected):

@@ -75,7 +75,7 @@ def test_published_files_hold_no_pseudonym(sample_report):
 def test_html_is_self_contained(sample_report):
     html = (sample_report / "report.html").read_text("utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert "<script" not in html.lower() or "src=" not in html.lower()
+    assert "<script" not in html.lower()  # the report needs no script at all
     imgs = re.findall(r"<img[^>]+src=\"([^\"]+)\"", html)
     assert imgs and all(src.startswith("data:image/") for src in imgs)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import difflib
-import hashlib
 import os
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from noream_eval.ingest.readers import (
 )
 from noream_eval.ingest.report import Say, Warnings
 from noream_eval.privacy import Scrubber
+from noream_eval.writers import sha256_file
 
 __all__ = ["prepare_source"]
 
@@ -164,14 +164,6 @@ def _missing_columns(
     )
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _display(path: Path, base: Path) -> str:
     try:
         return str(path.resolve().relative_to(base))
@@ -205,7 +197,7 @@ def prepare_source(
             )
         except HeaderRowError as exc:
             raise HeaderRowError(f"{exc}{_header_hint(profile, path, shown)}") from None
-        return shown, raw, _sha256(path)
+        return shown, raw, sha256_file(path)
 
     # Several files (one workbook per LA) are read two or more at a time: the
     # workbook and CSV parsers and the file hashing release the GIL.

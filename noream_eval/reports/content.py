@@ -363,6 +363,7 @@ def build_document(
     figures: Mapping[str, FigureFiles],
     *,
     title: str = "NOREAM pilot evaluation",
+    table_blocks: Mapping[str, d.Table] | None = None,
 ) -> d.Document:
     """The whole report as a document, from published results only.
 
@@ -377,6 +378,9 @@ def build_document(
         name -> rendered figure.
     title
         The report's title.
+    table_blocks
+        Table blocks already built with :func:`table_block`, by name (a run
+        writes the tables before the figures are drawn and reuses them here).
 
     Returns
     -------
@@ -410,7 +414,10 @@ def build_document(
             blocks += _trial_assumptions(published)
         for definition, protected in tables.values():
             if definition.section == key and definition.in_report:
-                blocks.append(table_block(protected, definition))
+                built = (table_blocks or {}).get(definition.name)
+                if built is None:
+                    built = table_block(protected, definition)
+                blocks.append(built)
         if key == "appendix":
             supporting = [
                 f"tables/{t.name}.csv: {t.title}" for t, _ in tables.values() if not t.in_report

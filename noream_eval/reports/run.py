@@ -17,7 +17,6 @@ The folder appears only when the whole run succeeded.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from collections.abc import Callable
@@ -86,14 +85,6 @@ class _Tables:
     def indicators(self) -> pd.DataFrame:
         return self._results.indicators
 
-    @property
-    def plan(self) -> Any:
-        return self._results.plan
-
-    @property
-    def provenance(self) -> Any:
-        return self._results.provenance
-
 
 def published_results(results: Any, policy: Any, *, data: Any = None) -> tuple[Any, dict]:
     """Apply disclosure control to every published table of a set of results.
@@ -133,14 +124,6 @@ def published_results(results: Any, policy: Any, *, data: Any = None) -> tuple[A
         policy=policy,
     )
     return published, protected
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _figure_files(drawn: Any, progress: Any) -> dict[str, Any]:
@@ -221,7 +204,7 @@ def run(
     from noream_eval.reports.figures import FIGURES
     from noream_eval.reports.html import render_html
     from noream_eval.reports.workbook import write_table_csv, write_workbook
-    from noream_eval.writers import output_dir
+    from noream_eval.writers import output_dir, sha256_file
 
     say = progress or (lambda _m: None)
     out = Path(out)
@@ -243,8 +226,10 @@ def run(
         with output_dir(out, force=force) as tmp:
             say("drawing figures and writing tables")
             drawn = pool.draw(published, list(FIGURES), tmp / "figures", note=policy.describe())
-            blocks = list(build_document(published, protected, {}).tables())
-            blocks += [table_block(p, d) for d, p in protected.values() if not d.in_report]
+            built = {name: table_block(p, d) for name, (d, p) in protected.items()}
+            # the report's tables in its order, then the supporting series
+            blocks = list(build_document(published, protected, {}, table_blocks=built).tables())
+            blocks += [built[d.name] for d, _ in protected.values() if not d.in_report]
             (tmp / "tables").mkdir()
             for block in blocks:
                 write_table_csv(block, tmp / "tables" / f"{block.name}.csv")
@@ -256,7 +241,9 @@ def run(
                 )
             figures = _figure_files(drawn, progress)
             say("writing the report")
-            document = build_document(published, protected, figures, title=title)
+            document = build_document(
+                published, protected, figures, title=title, table_blocks=built
+            )
             (tmp / "report.html").write_text(render_html(document), "utf-8")
             write_docx(document, tmp / "report.docx")
             by_name = {b.name: b for b in blocks}
@@ -264,7 +251,7 @@ def run(
                 if name in by_name:
                     write_table_csv(by_name[name], tmp / f"{name}.csv")
             files = {
-                p.relative_to(tmp).as_posix(): _sha256(p)
+                p.relative_to(tmp).as_posix(): sha256_file(p)
                 for p in sorted(tmp.rglob("*"))
                 if p.is_file() and p.relative_to(tmp).parts[0] != "restricted"
             }
